@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "CommandLine.h"
+
+#include "ConfigValues.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QRegularExpression>
+
+#include <optional>
+
+using namespace Qt::StringLiterals;
+
+namespace fulcrum {
+
+namespace {
+
+struct OptionSpec
+{
+    QStringList names;
+    QString valueName; // empty for a switch
+    QString description;
+};
+
+// One table feeds both the parser and the help text, so they cannot disagree.
+const QList<OptionSpec> &optionSpecs()
+{
+    static const QList<OptionSpec> specs = {
+        {{u"listen"_s},
+         u"ADDR:PORT"_s,
+         u"Accept clients on ADDR:PORT: an IPv4 address, a bracketed IPv6 address or localhost; port "
+         u"0..65535. Repeatable; replaces the config file's \"listen\". Default: 127.0.0.1:8080."_s},
+        {{u"backend"_s},
+         u"URL[,weight=N][,name=NAME]"_s,
+         u"Forward to the backend at http://HOST[:PORT] (port 80 by default) with weight 0..1000 "
+         u"(default 1) and a name of 1..64 characters from A-Za-z0-9._- (default backend-<position>). "
+         u"Repeatable; replaces the config file's \"backends\"."_s},
+        {{u"workers"_s}, u"N"_s, u"Worker threads, 0..64; 0 starts one per CPU core. Default: 0."_s},
+        {{u"config"_s}, u"FILE"_s, u"Read the JSON configuration FILE; the other flags override it."_s},
+        {{u"check-config"_s},
+         {},
+         u"Validate the configuration (file and flags), report every error and exit."_s},
+        {{u"log-format"_s}, u"text|json"_s, u"Log line format. Default: text."_s},
+        {{u"access-log"_s}, u"on|off"_s, u"Log one line per request. Default: on."_s},
+        {{u"demo"_s},
+         {},
+         u"Run Fulcrum's built-in demo backends, so no --backend is needed to try it out."_s},
+        {{u"h"_s, u"help"_s}, {}, u"Show this help and exit."_s},
+        {{u"v"_s, u"version"_s}, {}, u"Show the version and exit."_s},
+    };
+    return specs;
+}
+
+QString flag(const QString &name)
+{
+    return (name.size() == 1 ? u"-"_s : u"--"_s) + name;
+}
+
+void addFlagError(QList<ConfigError> &errors, const QString &name, const QString &value,
+                  const QString &reason)
+{
+    errors.append({flag(name), value, reason});
+}
+
+const OptionSpec *findSpec(QStringView argument)
+{
+    while (argument.startsWith(u'-'))
+        argument = argument.sliced(1);
+    for (const OptionSpec &spec : optionSpecs()) {
+        if (spec.names.contains(argument))
+            return &spec;
+    }
+    return nullptr;
+}
+
+void reportParserErrors(const QCommandLineParser &parser, const QStringList &arguments,
+                        QList<ConfigError> &errors)
+{
+    const QStringList unknown = parser.unknownOptionNames();
+    for (const QString &name : unknown)
+        addFlagError(errors, name, QString(), u"unknown option (see --help)"_s);
+    // Any other word is taken as a flag's value, so a value can only be missing after the last word.
+    const OptionSpec *last = arguments.size() > 1 ? findSpec(arguments.constLast()) : nullptr;
+    if (last && !last->valueName.isEmpty()) {
+        errors.append({flag(last->names.constLast()), QString(),
+                       u"missing value (expected "_s + last->valueName + u')'});
+        return;
+    }
+    if (!unknown.isEmpty())
+        return;
+    // What remains (a value given to a switch, "--help=1") is best said in Qt's own words, under the
+    // flag it quotes.
+    static const QRegularExpression quotedFlag(u"'(-[^'=]*)"_s);
+    const QRegularExpressionMatch match = quotedFlag.match(parser.errorText());
+    errors.append({match.hasMatch() ? match.captured(1) : u"arguments"_s, QString(), parser.errorText()});
+}
+
+Parsed<BackendConfig> parseBackendFlag(const QString &text, qsizetype index)
+{
+    const QList<QStringView> parts = QStringView(text).split(u',');
+    const Parsed<BackendEndpoint> endpoint = parseBackendUrl(parts.first());
+    if (!endpoint.ok())
+        return reject(endpoint.error);
+
+    BackendConfig backend;
+    backend.name = defaultBackendName(index);
+    backend.host = endpoint.value.host;
+    backend.port = endpoint.value.port;
+    bool sawWeight = false;
+    bool sawName = false;
+    for (const QStringView part : parts.sliced(1)) {
+        const qsizetype equals = part.indexOf(u'=');
+        const QStringView key = equals < 0 ? part : part.first(equals);
+        const QStringView value = equals < 0 ? QStringView() : part.sliced(equals + 1);
+        if (key == u"weight") {
+            if (sawWeight)
+                return reject(u"weight is given more than once"_s);
+            sawWeight = true;
+            const Parsed<qint64> weight = parseInteger(value, ranges::weight);
+            if (!weight.ok())
+                return reject(u"weight "_s + weight.error);
+            backend.weight = static_cast<int>(weight.value);
+        } else if (key == u"name") {
+            if (sawName)
+                return reject(u"name is given more than once"_s);
+            sawName = true;
+            const QString problem = checkBackendName(value);
+            if (!problem.isEmpty())
+                return reject(u"name "_s + problem);
+            backend.name = value.toString();
+        } else {
+            return reject(u"unknown backend option \""_s + part + u"\" (expected weight=N or name=NAME)");
+        }
+    }
+    return backend;
+}
+
+void readListen(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    const QString name = u"listen"_s;
+    for (const QString &text : parser.values(name)) {
+        const Parsed<ListenAddress> parsed = parseListenAddress(text);
+        if (!parsed.ok())
+            addFlagError(errors, name, text, parsed.error);
+        else if (isDuplicateListen(options.listen, parsed.value))
+            addFlagError(errors, name, text, u"duplicate listen address"_s);
+        else
+            options.listen.append(parsed.value);
+    }
+}
+
+void readBackends(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    const QString name = u"backend"_s;
+    const QStringList values = parser.values(name);
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        const Parsed<BackendConfig> parsed = parseBackendFlag(values.at(i), i);
+        if (!parsed.ok())
+            addFlagError(errors, name, values.at(i), parsed.error);
+        else if (isDuplicateBackendName(options.backends, parsed.value.name))
+            addFlagError(errors, name, values.at(i),
+                         u"duplicate backend name \""_s + parsed.value.name + u'"');
+        else
+            options.backends.append(parsed.value);
+    }
+}
+
+// A repeated single-valued flag takes its last value, so a wrapper script can append overrides. Nothing
+// when the flag is absent or its value is missing (that is reported once, as such).
+std::optional<QString> lastValue(const QCommandLineParser &parser, const QString &name)
+{
+    const QStringList values = parser.values(name);
+    if (values.isEmpty())
+        return std::nullopt;
+    return values.constLast();
+}
+
+void readScalars(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    const QString workersFlag = u"workers"_s;
+    if (const std::optional<QString> text = lastValue(parser, workersFlag)) {
+        const Parsed<qint64> workers = parseInteger(*text, ranges::workers);
+        if (workers.ok())
+            options.workers = static_cast<int>(workers.value);
+        else
+            addFlagError(errors, workersFlag, *text, workers.error);
+    }
+    const QString configFlag = u"config"_s;
+    if (const std::optional<QString> text = lastValue(parser, configFlag)) {
+        if (text->isEmpty())
+            addFlagError(errors, configFlag, *text, u"must name a file"_s);
+        else
+            options.configFile = *text;
+    }
+    const QString logFormatFlag = u"log-format"_s;
+    if (const std::optional<QString> text = lastValue(parser, logFormatFlag)) {
+        const Parsed<LogFormat> format = parseLogFormat(*text);
+        if (format.ok())
+            options.logFormat = format.value;
+        else
+            addFlagError(errors, logFormatFlag, *text, format.error);
+    }
+    const QString accessLogFlag = u"access-log"_s;
+    if (const std::optional<QString> text = lastValue(parser, accessLogFlag)) {
+        if (*text == u"on")
+            options.accessLog = true;
+        else if (*text == u"off")
+            options.accessLog = false;
+        else
+            addFlagError(errors, accessLogFlag, *text, u"must be \"on\" or \"off\""_s);
+    }
+    options.checkConfig = parser.isSet(u"check-config"_s);
+    options.demo = parser.isSet(u"demo"_s);
+    options.showHelp = parser.isSet(u"help"_s);
+    options.showVersion = parser.isSet(u"version"_s);
+}
+
+// Greedy word wrap for the help text's description column.
+QStringList wrap(const QString &text, qsizetype width)
+{
+    QStringList lines;
+    QString line;
+    for (const QString &word : text.split(u' ', Qt::SkipEmptyParts)) {
+        if (!line.isEmpty() && line.size() + 1 + word.size() > width) {
+            lines.append(line);
+            line.clear();
+        }
+        line += (line.isEmpty() ? QString() : u" "_s) + word;
+    }
+    if (!line.isEmpty())
+        lines.append(line);
+    return lines;
+}
+
+} // namespace
+
+CommandLineParseResult parseCommandLine(const QStringList &arguments)
+{
+    CommandLineParseResult result;
+    QCommandLineParser parser;
+    // "-listen" reads as --listen rather than as the six switches -l -i -s -t -e -n.
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    for (const OptionSpec &spec : optionSpecs())
+        parser.addOption(QCommandLineOption(spec.names, spec.description, spec.valueName));
+
+    if (!parser.parse(arguments))
+        reportParserErrors(parser, arguments, result.errors);
+    for (const QString &word : parser.positionalArguments())
+        result.errors.append({u"arguments"_s, word, u"unexpected argument (fulcrumd takes only options)"_s});
+
+    readListen(parser, result.options, result.errors);
+    readBackends(parser, result.options, result.errors);
+    readScalars(parser, result.options, result.errors);
+    return result;
+}
+
+ConfigLoadResult resolveConfig(const CommandLineOptions &options)
+{
+    ConfigLoadResult result;
+    if (options.configFile.isEmpty())
+        result.config = ConfigLoader::defaultConfig();
+    else
+        result = ConfigLoader::loadFile(options.configFile);
+    // A broken file usually lost its backends to the very errors already reported.
+    const bool fileLoaded = result.ok();
+
+    ProxyConfig &config = result.config;
+    if (!options.listen.isEmpty())
+        config.listen = options.listen;
+    if (!options.backends.isEmpty())
+        config.backends = options.backends;
+    if (options.workers)
+        config.workers = *options.workers;
+    if (options.logFormat)
+        config.logFormat = *options.logFormat;
+    if (options.accessLog)
+        config.accessLog = *options.accessLog;
+
+    if (fileLoaded && config.backends.isEmpty() && !options.demo) {
+        result.errors.append({u"backends"_s, QString(),
+                              u"at least one backend is required (give --backend URL or \"backends\" in the "
+                              u"config file, or use --demo)"_s});
+    }
+    return result;
+}
+
+QString commandLineHelpText()
+{
+    constexpr qsizetype kLineWidth = 100;
+    QStringList heads;
+    qsizetype headWidth = 0;
+    for (const OptionSpec &spec : optionSpecs()) {
+        QStringList names;
+        for (const QString &name : spec.names)
+            names.append(flag(name));
+        QString head = u"  "_s + names.join(u", "_s);
+        if (!spec.valueName.isEmpty())
+            head += u" <"_s + spec.valueName + u'>';
+        headWidth = std::max(headWidth, head.size());
+        heads.append(head);
+    }
+
+    QString text = u"Usage: fulcrumd [options]\n"
+                   u"Fulcrum, an HTTP/1.1 load balancer.\n\n"
+                   u"Options:\n"_s;
+    const QString indent(headWidth + 2, u' ');
+    for (qsizetype i = 0; i < heads.size(); ++i) {
+        const QStringList lines = wrap(optionSpecs().at(i).description, kLineWidth - indent.size());
+        text += heads.at(i).leftJustified(headWidth + 2) + lines.value(0) + u'\n';
+        for (qsizetype j = 1; j < lines.size(); ++j)
+            text += indent + lines.at(j) + u'\n';
+    }
+    text += u"\nFlags override the --config file; --listen and --backend replace its whole list.\n"
+            u"Reference: docs/configuration.md\n"_s;
+    return text;
+}
+
+QString commandLineVersionText()
+{
+    return u"fulcrumd "_s + QLatin1StringView(FULCRUM_VERSION);
+}
+
+} // namespace fulcrum

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "ConfigError.h"
+#include "ConfigLoader.h"
+#include "ProxyConfig.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace fulcrum {
+
+// fulcrumd's flags, already validated. A list left empty or an optional left unset means the flag was
+// not given, so the config file (or the default) decides.
+struct CommandLineOptions
+{
+    QList<ListenAddress> listen;        // --listen, in order
+    QList<BackendConfig> backends;      // --backend, in order; unnamed ones get "backend-<position>"
+    std::optional<int> workers;         // --workers
+    QString configFile;                 // --config; empty: none
+    bool checkConfig = false;           // --check-config
+    std::optional<LogFormat> logFormat; // --log-format
+    std::optional<bool> accessLog;      // --access-log on|off
+    bool demo = false;                  // --demo
+    bool showHelp = false;              // --help / -h
+    bool showVersion = false;           // --version / -v
+
+    friend bool operator==(const CommandLineOptions &, const CommandLineOptions &) = default;
+};
+
+struct CommandLineParseResult
+{
+    CommandLineOptions options; // the flags that were valid
+    QList<ConfigError> errors;  // field: the flag ("--backend") or "arguments" for stray words
+
+    bool ok() const { return errors.isEmpty(); }
+};
+
+// Parses and checks fulcrumd's arguments (arguments[0] is the program name). Nothing is printed and
+// nothing exits: the caller shows help, version or errors. showHelp / showVersion are set even when
+// other flags are wrong, so the caller can honour them first.
+CommandLineParseResult parseCommandLine(const QStringList &arguments);
+
+// The configuration fulcrumd runs with: the --config file if any (its errors are passed on), then
+// every flag given overrides it -- a list flag (--listen, --backend) replaces the file's whole list.
+// Without a file or --listen it listens on 127.0.0.1:8080. At least one backend is required unless
+// --demo is given.
+ConfigLoadResult resolveConfig(const CommandLineOptions &options);
+
+// What --help prints.
+QString commandLineHelpText();
+// What --version prints: "fulcrumd <version>".
+QString commandLineVersionText();
+
+} // namespace fulcrum

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ConfigValues.h"
+
+#include <QRegularExpression>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace fulcrum {
+
+namespace {
+
+bool isAsciiDigit(QChar c)
+{
+    return c >= u'0' && c <= u'9';
+}
+
+bool allDigits(QStringView text)
+{
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), isAsciiDigit);
+}
+
+// Strict dotted quad. QHostAddress also takes "127.1" and "0x7f.1" (inet_aton forms), which read as
+// typos in a config file and mean different things to different tools.
+bool isIpv4Literal(QStringView text)
+{
+    const QList<QStringView> parts = text.split(u'.');
+    if (parts.size() != 4)
+        return false;
+    return std::all_of(parts.cbegin(), parts.cend(), [](QStringView part) {
+        if (!allDigits(part) || part.size() > 3 || (part.size() > 1 && part.front() == u'0'))
+            return false;
+        return part.toInt() <= 255;
+    });
+}
+
+// Looks like an attempt at an IPv4 address, so "not a valid IPv4 address" is the helpful reason.
+bool looksNumeric(QStringView text)
+{
+    return std::all_of(text.begin(), text.end(), [](QChar c) { return isAsciiDigit(c) || c == u'.'; });
+}
+
+bool parseIpv6Literal(QStringView text, QHostAddress &out)
+{
+    QHostAddress address;
+    if (!address.setAddress(text.toString()) || address.protocol() != QAbstractSocket::IPv6Protocol)
+        return false;
+    out = address;
+    return true;
+}
+
+// RFC 1123 labels; '_' is accepted because container runtimes hand out such names.
+bool isHostName(QStringView text)
+{
+    static const QRegularExpression label(u"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$"_s);
+    QStringView name = text;
+    if (name.endsWith(u'.'))
+        name.chop(1);
+    if (name.isEmpty() || name.size() > 253)
+        return false;
+    const QList<QStringView> labels = name.split(u'.');
+    return std::all_of(labels.cbegin(), labels.cend(),
+                       [](QStringView l) { return label.match(l).hasMatch(); });
+}
+
+QString portRequirement(int minPort)
+{
+    return u"port must be %1..65535"_s.arg(minPort);
+}
+
+Parsed<quint16> parsePort(QStringView text, int minPort)
+{
+    if (!allDigits(text) || text.size() > 5 || text.toInt() < minPort || text.toInt() > 65535)
+        return reject(portRequirement(minPort));
+    return static_cast<quint16>(text.toInt());
+}
+
+struct HostPort
+{
+    QStringView host;
+    QStringView port; // null when no ':' follows the host
+    bool bracketed = false;
+};
+
+// Splits "host:port" / "[v6]:port"; the caller decides whether the port may be left out.
+Parsed<HostPort> splitHostPort(QStringView text)
+{
+    HostPort out;
+    if (text.startsWith(u'[')) {
+        const qsizetype close = text.indexOf(u']');
+        if (close < 0)
+            return reject(u"missing ']' after the IPv6 address"_s);
+        out.host = text.sliced(1, close - 1);
+        out.bracketed = true;
+        const QStringView rest = text.sliced(close + 1);
+        if (!rest.isEmpty()) {
+            if (!rest.startsWith(u':'))
+                return reject(u"expected ':' and a port after ']'"_s);
+            out.port = rest.sliced(1);
+        }
+        return out;
+    }
+    const qsizetype colon = text.indexOf(u':');
+    if (colon < 0) {
+        out.host = text;
+        return out;
+    }
+    if (text.indexOf(u':', colon + 1) >= 0)
+        return reject(u"IPv6 addresses must be in brackets, e.g. [::1]:8080"_s);
+    out.host = text.first(colon);
+    out.port = text.sliced(colon + 1);
+    return out;
+}
+
+} // namespace
+
+QString IntRange::requirement() const
+{
+    return u"must be an integer from %1 to %2"_s.arg(min).arg(max);
+}
+
+ListenAddress defaultListenAddress()
+{
+    return {QHostAddress(QHostAddress::LocalHost), 8080};
+}
+
+QString defaultBackendName(qsizetype index)
+{
+    return u"backend-%1"_s.arg(index + 1);
+}
+
+Parsed<qint64> parseInteger(QStringView text, IntRange range)
+{
+    const QStringView digits = text.startsWith(u'-') ? text.sliced(1) : text;
+    // 18 digits always fit in qint64, so toLongLong cannot overflow past this check.
+    if (!allDigits(digits) || digits.size() > 18)
+        return reject(range.requirement());
+    const qint64 v = text.toLongLong();
+    if (!range.contains(v))
+        return reject(range.requirement());
+    return v;
+}
+
+Parsed<ListenAddress> parseListenAddress(QStringView text)
+{
+    const Parsed<HostPort> split = splitHostPort(text);
+    if (!split.ok())
+        return reject(split.error);
+    const HostPort &hp = split.value;
+    if (hp.host.isEmpty())
+        return reject(u"missing address (use 0.0.0.0 or [::] for all interfaces)"_s);
+    if (hp.port.isNull())
+        return reject(u"missing port (expected ADDRESS:PORT)"_s);
+
+    ListenAddress out;
+    if (hp.bracketed) {
+        if (!parseIpv6Literal(hp.host, out.address))
+            return reject(u"not a valid IPv6 address"_s);
+    } else if (hp.host.compare(u"localhost", Qt::CaseInsensitive) == 0) {
+        out.address = QHostAddress(QHostAddress::LocalHost);
+    } else if (isIpv4Literal(hp.host)) {
+        out.address = QHostAddress(hp.host.toString());
+    } else if (looksNumeric(hp.host)) {
+        return reject(u"not a valid IPv4 address"_s);
+    } else {
+        return reject(u"must be an IP address or localhost (host names are not resolved for listening)"_s);
+    }
+
+    const Parsed<quint16> port = parsePort(hp.port, 0);
+    if (!port.ok())
+        return reject(port.error);
+    out.port = port.value;
+    return out;
+}
+
+Parsed<BackendEndpoint> parseBackendUrl(QStringView text)
+{
+    const qsizetype schemeEnd = text.indexOf(u"://");
+    if (schemeEnd < 0)
+        return reject(u"must start with http://"_s);
+    const QStringView scheme = text.first(schemeEnd);
+    if (scheme.compare(u"https", Qt::CaseInsensitive) == 0)
+        return reject(u"https backends are not supported (use http://)"_s);
+    if (scheme.compare(u"http", Qt::CaseInsensitive) != 0)
+        return reject(u"scheme must be http://"_s);
+
+    const QStringView rest = text.sliced(schemeEnd + 3);
+    const auto authorityEnd =
+        std::find_if(rest.begin(), rest.end(), [](QChar c) { return c == u'/' || c == u'?' || c == u'#'; });
+    const QStringView authority = rest.first(authorityEnd - rest.begin());
+    const QStringView tail = rest.sliced(authority.size());
+    if (tail.contains(u'#'))
+        return reject(u"a fragment is not allowed"_s);
+    if (tail.contains(u'?'))
+        return reject(u"a query is not allowed"_s);
+    if (!tail.isEmpty() && tail != u"/")
+        return reject(u"path must be empty or \"/\" (the client's path is forwarded as is)"_s);
+    if (authority.contains(u'@'))
+        return reject(u"user info is not allowed"_s);
+
+    const Parsed<HostPort> split = splitHostPort(authority);
+    if (!split.ok())
+        return reject(split.error);
+    const HostPort &hp = split.value;
+    if (hp.host.isEmpty())
+        return reject(u"missing host"_s);
+
+    BackendEndpoint out;
+    out.host = hp.host.toString();
+    if (hp.bracketed) {
+        // RFC 6874 writes a zone as "%25eth0" inside a URL; sockets want "%eth0".
+        out.host.replace(u"%25"_s, u"%"_s);
+        QHostAddress ignored;
+        if (!parseIpv6Literal(out.host, ignored))
+            return reject(u"not a valid IPv6 address"_s);
+    } else if (looksNumeric(hp.host)) {
+        if (!isIpv4Literal(hp.host))
+            return reject(u"not a valid IPv4 address"_s);
+    } else if (!isHostName(hp.host)) {
+        return reject(u"host must be an IP address or a host name of letters, digits, '-', '_' and '.'"_s);
+    }
+
+    if (!hp.port.isNull()) {
+        const Parsed<quint16> port = parsePort(hp.port, 1);
+        if (!port.ok())
+            return reject(port.error);
+        out.port = port.value;
+    }
+    return out;
+}
+
+QString checkBackendName(QStringView name)
+{
+    static const QRegularExpression pattern(u"^[A-Za-z0-9._-]{1,64}$"_s);
+    if (!pattern.match(name).hasMatch())
+        return u"must be 1 to 64 characters from A-Z a-z 0-9 . _ -"_s;
+    return {};
+}
+
+Parsed<LogFormat> parseLogFormat(QStringView text)
+{
+    if (text == u"text")
+        return LogFormat::Text;
+    if (text == u"json")
+        return LogFormat::Json;
+    return reject(u"must be \"text\" or \"json\""_s);
+}
+
+QString logFormatName(LogFormat format)
+{
+    switch (format) {
+    case LogFormat::Text:
+        return u"text"_s;
+    case LogFormat::Json:
+        return u"json"_s;
+    }
+    return {};
+}
+
+bool isDuplicateListen(const QList<ListenAddress> &accepted, const ListenAddress &candidate)
+{
+    return candidate.port != 0 && accepted.contains(candidate);
+}
+
+bool isDuplicateBackendName(const QList<BackendConfig> &accepted, const QString &name)
+{
+    return std::any_of(accepted.cbegin(), accepted.cend(),
+                       [&name](const BackendConfig &b) { return b.name == name; });
+}
+
+} // namespace fulcrum

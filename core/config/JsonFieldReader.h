@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "ConfigError.h"
+#include "ConfigValues.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace fulcrum {
+
+// Typed access to JSON values for the config loader. Every check reports into the error list and
+// carries on, so one run shows every problem in a file.
+class JsonDiagnostics
+{
+public:
+    explicit JsonDiagnostics(QList<ConfigError> &errors) : m_errors(errors) {}
+
+    // value may be QJsonValue::Undefined when there is nothing to show.
+    void add(const QString &field, const QJsonValue &value, const QString &reason);
+    // "must be <expected>, not <what value is>"
+    void wrongType(const QString &field, const QJsonValue &value, const QString &expected);
+
+    std::optional<qint64> integer(const QString &field, const QJsonValue &value, IntRange range);
+    std::optional<QString> string(const QString &field, const QJsonValue &value);
+    std::optional<bool> boolean(const QString &field, const QJsonValue &value);
+
+private:
+    QList<ConfigError> &m_errors;
+};
+
+// Hands out the members of one JSON object; members nobody asked for are reported as unknown, so the
+// list of known names lives in the reading code alone.
+class JsonObjectReader
+{
+public:
+    // path is the object's own field name ("timeouts", "backends[2]"); empty for the top level.
+    JsonObjectReader(JsonDiagnostics &diagnostics, QJsonObject object, QString path);
+
+    JsonDiagnostics &diagnostics() { return m_diagnostics; }
+    QString field(QLatin1StringView key) const;
+
+    // Undefined when absent; either way key counts as known from now on.
+    QJsonValue take(QLatin1StringView key);
+
+    // Each leaves target alone when key is absent or its value is invalid (then reported).
+    void readInteger(QLatin1StringView key, IntRange range, int &target);
+    void readInteger(QLatin1StringView key, IntRange range, qint64 &target);
+    void readBoolean(QLatin1StringView key, bool &target);
+
+    // Nothing when absent or not of the JSON type asked for (then reported).
+    std::optional<JsonObjectReader> object(QLatin1StringView key);
+    std::optional<QJsonArray> array(QLatin1StringView key, const QString &elementsDescription);
+
+    // Call after the last take(): reports every member not taken, suggesting a near known name.
+    void reportUnknown();
+
+private:
+    QString suggestionFor(const QString &key) const;
+
+    JsonDiagnostics &m_diagnostics;
+    QJsonObject m_object;
+    QString m_path;
+    QStringList m_known;
+};
+
+} // namespace fulcrum

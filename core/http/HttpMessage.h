@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "HttpHeaders.h"
+
+namespace fulcrum {
+
+// How a message body is delimited on the wire, as decided by the parser (RFC 9112 §6.3).
+enum class BodyFraming
+{
+    None,
+    ContentLength,
+    Chunked,
+    UntilClose
+};
+
+struct RequestHead
+{
+    QByteArray method;
+    QByteArray target;
+    int versionMinor = 1; // HTTP/1.x only; the parser rejects every other major version
+    HttpHeaders headers;
+    QByteArray host; // the single Host header value (empty for HTTP/1.0 without one)
+    BodyFraming framing = BodyFraming::None;
+    quint64 contentLength = 0;
+    bool keepAlive = true;
+    bool expectContinue = false;
+    bool isHead = false;
+};
+
+struct ResponseHead
+{
+    int status = 0;
+    QByteArray reason;
+    int versionMinor = 1;
+    HttpHeaders headers;
+    BodyFraming framing = BodyFraming::None;
+    quint64 contentLength = 0;
+    bool keepAlive = true;
+
+    bool isInformational() const { return status >= 100 && status < 200; }
+};
+
+} // namespace fulcrum

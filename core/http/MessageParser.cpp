@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "MessageParser.h"
+
+namespace fulcrum {
+
+namespace {
+// Bytes a header line costs beyond its name and value (": " and CRLF), so that many tiny headers
+// still count against the head limit.
+constexpr qsizetype kHeaderLineOverhead = 4;
+} // namespace
+
+MessageParser::MessageParser(llhttp_type_t type, const ParserLimits &limits) : m_limits(limits)
+{
+    llhttp_settings_init(&m_settings);
+    m_settings.on_message_begin = &onMessageBeginThunk;
+    m_settings.on_url = &onUrlThunk;
+    m_settings.on_method = &onMethodThunk;
+    m_settings.on_status = &onStatusThunk;
+    m_settings.on_header_field = &onHeaderFieldThunk;
+    m_settings.on_header_value = &onHeaderValueThunk;
+    m_settings.on_header_value_complete = &onHeaderValueCompleteThunk;
+    m_settings.on_headers_complete = &onHeadersCompleteThunk;
+    m_settings.on_body = &onBodyThunk;
+    m_settings.on_message_complete = &onMessageCompleteThunk;
+    llhttp_init(&m_parser, type, &m_settings);
+    m_parser.data = this;
+}
+
+MessageParser::FeedResult MessageParser::feed(const char *data, qsizetype length)
+{
+    if (m_failure.status != 0)
+        return {Progress::Failed, 0};
+    const bool headContinues = isInHead();
+    const llhttp_errno_t error = llhttp_execute(&m_parser, data, static_cast<size_t>(length));
+    if (error == HPE_OK) {
+        // llhttp reports no callback for optional whitespace, so a head that spans whole reads is
+        // also counted in raw bytes: padding cannot stretch it past the limit by more than one read.
+        if (headContinues && isInHead()) {
+            m_rawHeadBytes += length;
+            if (m_rawHeadBytes > m_limits.maxHeaderBytes) {
+                fail(431, "request header fields too large");
+                return {Progress::Failed, 0};
+            }
+        }
+        return {Progress::NeedMore, length};
+    }
+    if (error == HPE_PAUSED) {
+        const qsizetype consumed = llhttp_get_error_pos(&m_parser) - data;
+        return {Progress::MessageComplete, consumed};
+    }
+    if (m_failure.status == 0)
+        m_failure = failureFor(error);
+    return {Progress::Failed, 0};
+}
+
+void MessageParser::resume()
+{
+    llhttp_resume(&m_parser);
+}
+
+MessageParser::Progress MessageParser::finish()
+{
+    if (m_failure.status != 0)
+        return Progress::Failed;
+    const bool wasInMessage = m_inMessage;
+    const llhttp_errno_t error = llhttp_finish(&m_parser);
+    if (error == HPE_OK || error == HPE_PAUSED)
+        return wasInMessage && !m_inMessage ? Progress::MessageComplete : Progress::NeedMore;
+    m_failure = failureFor(error);
+    return Progress::Failed;
+}
+
+int MessageParser::fail(int status, QByteArray reason)
+{
+    m_failure = {status, std::move(reason)};
+    return -1;
+}
+
+BodyFraming MessageParser::framingOf(const llhttp_t *parser) const
+{
+    if (parser->flags & F_CHUNKED)
+        return BodyFraming::Chunked;
+    if (parser->flags & F_CONTENT_LENGTH)
+        return parser->content_length > 0 ? BodyFraming::ContentLength : BodyFraming::None;
+    if (parser->type == HTTP_RESPONSE && llhttp_message_needs_eof(parser))
+        return BodyFraming::UntilClose;
+    return BodyFraming::None;
+}
+
+int MessageParser::countHeadBytes(qsizetype length)
+{
+    m_headBytes += length;
+    if (m_headBytes > m_limits.maxHeaderBytes)
+        return fail(431, "request header fields too large");
+    return 0;
+}
+
+int MessageParser::onMessageBeginThunk(llhttp_t *p)
+{
+    MessageParser *parser = self(p);
+    parser->m_inMessage = true;
+    parser->m_headComplete = false;
+    parser->m_inHeaderValue = false;
+    parser->m_headBytes = 0;
+    parser->m_rawHeadBytes = 0;
+    parser->m_bodyBytes = 0;
+    parser->m_headers = {};
+    return 0;
+}
+
+int MessageParser::onMethodThunk(llhttp_t *p, const char *at, size_t length)
+{
+    self(p)->onStartLinePart(Method, at, static_cast<qsizetype>(length));
+    return self(p)->countHeadBytes(static_cast<qsizetype>(length));
+}
+
+int MessageParser::onUrlThunk(llhttp_t *p, const char *at, size_t length)
+{
+    MessageParser *parser = self(p);
+    parser->onStartLinePart(Target, at, static_cast<qsizetype>(length));
+    return parser->m_failure.status != 0 ? -1 : parser->countHeadBytes(static_cast<qsizetype>(length));
+}
+
+int MessageParser::onStatusThunk(llhttp_t *p, const char *at, size_t length)
+{
+    self(p)->onStartLinePart(Status, at, static_cast<qsizetype>(length));
+    return self(p)->countHeadBytes(static_cast<qsizetype>(length));
+}
+
+int MessageParser::onHeaderFieldThunk(llhttp_t *p, const char *at, size_t length)
+{
+    MessageParser *parser = self(p);
+    const auto size = static_cast<qsizetype>(length);
+    if (parser->m_headers.isEmpty() || parser->m_inHeaderValue) {
+        if (parser->m_headers.size() >= parser->m_limits.maxHeaderCount)
+            return parser->fail(431, "too many header fields");
+        parser->m_headers.append(QByteArray(at, size), QByteArray());
+        parser->m_inHeaderValue = false;
+        return parser->countHeadBytes(size + kHeaderLineOverhead);
+    }
+    parser->m_headers.last().name.append(at, size);
+    return parser->countHeadBytes(size);
+}
+
+int MessageParser::onHeaderValueThunk(llhttp_t *p, const char *at, size_t length)
+{
+    MessageParser *parser = self(p);
+    const auto size = static_cast<qsizetype>(length);
+    parser->m_inHeaderValue = true;
+    parser->m_headers.last().value.append(at, size);
+    return parser->countHeadBytes(size);
+}
+
+int MessageParser::onHeaderValueCompleteThunk(llhttp_t *p)
+{
+    MessageParser *parser = self(p);
+    parser->m_inHeaderValue = true;
+    // llhttp hands over obs-fold continuations and stray control bytes in strict mode only as
+    // errors, but a value is forwarded verbatim, so refuse anything that could split a line.
+    const QByteArray &value = parser->m_headers.last().value;
+    for (const char c : value) {
+        if (c == '\r' || c == '\n' || c == '\0')
+            return parser->fail(400, "invalid character in header value");
+    }
+    return 0;
+}
+
+int MessageParser::onHeadersCompleteThunk(llhttp_t *p)
+{
+    MessageParser *parser = self(p);
+    parser->m_headComplete = true;
+    // Upgrade and Connection: upgrade are hop-by-hop and stripped before forwarding, so the message
+    // stays plain HTTP; clearing the flag keeps llhttp from handing the rest of the stream over.
+    p->upgrade = 0;
+    return parser->onHeadersComplete(p, std::move(parser->m_headers));
+}
+
+int MessageParser::onBodyThunk(llhttp_t *p, const char *at, size_t length)
+{
+    MessageParser *parser = self(p);
+    parser->m_bodyBytes += static_cast<qint64>(length);
+    if (parser->m_limits.maxBodyBytes > 0 && parser->m_bodyBytes > parser->m_limits.maxBodyBytes)
+        return parser->fail(413, "request body too large");
+    parser->onBody(at, static_cast<qsizetype>(length));
+    return 0;
+}
+
+int MessageParser::onMessageCompleteThunk(llhttp_t *p)
+{
+    MessageParser *parser = self(p);
+    parser->m_inMessage = false;
+    return parser->onMessageComplete() ? HPE_PAUSED : 0;
+}
+
+} // namespace fulcrum

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "MetricsCollector.h"
+
+namespace fulcrum {
+
+MetricsSnapshotPtr collectMetrics(const BackendTable &table,
+                                  const WorkerSlots<ListenerCounterSlot> &listeners, int workerCount,
+                                  qint64 uptimeMs)
+{
+    auto snapshot = std::make_shared<MetricsSnapshot>();
+    snapshot->time = QDateTime::currentDateTimeUtc();
+    snapshot->uptimeMs = uptimeMs;
+    for (int w = 0; w < workerCount; ++w) {
+        const ListenerCounterSlot &slot = listeners.slot(w);
+        snapshot->connectionsAccepted += slot.connectionsAccepted.value();
+        snapshot->openConnections += slot.openConnections.value();
+        snapshot->requests += slot.requests.value();
+        snapshot->clientErrors += slot.clientErrors.value();
+        snapshot->noBackend += slot.noBackend.value();
+        snapshot->upstreamFailures += slot.upstreamFailures.value();
+    }
+    for (const Backend &backend : table.backends()) {
+        BackendMetrics metrics;
+        metrics.name = backend.config.name;
+        metrics.url = backend.config.url();
+        metrics.weight = backend.config.weight;
+        for (int w = 0; w < workerCount; ++w) {
+            const BackendCounterSlot &slot = backend.runtime->counters.slot(w);
+            metrics.requests += slot.requests.value();
+            for (std::size_t c = 0; c < metrics.responsesByClass.size(); ++c)
+                metrics.responsesByClass[c] += slot.responsesByClass[c].value();
+            metrics.connectErrors += slot.connectErrors.value();
+            metrics.timeouts += slot.timeouts.value();
+            metrics.resets += slot.resets.value();
+            metrics.invalidResponses += slot.invalidResponses.value();
+            metrics.bytesFromClient += slot.bytesFromClient.value();
+            metrics.bytesToClient += slot.bytesToClient.value();
+            metrics.connectionsOpened += slot.connectionsOpened.value();
+            metrics.activeRequests += slot.activeRequests.value();
+        }
+        snapshot->backends.append(metrics);
+    }
+    return snapshot;
+}
+
+} // namespace fulcrum

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ClientConnection.h"
+
+#include "http/RequestId.h"
+#include "proxy/Worker.h"
+
+#include <sys/socket.h>
+
+namespace fulcrum {
+
+namespace {
+// Above this many unsent bytes on one side, the other side is no longer read (back-pressure).
+constexpr qint64 kHighWater = 256 * 1024;
+constexpr qint64 kLowWater = 64 * 1024;
+// Kernel-side reads buffered by Qt for the client socket; beyond it Qt stops reading.
+constexpr qint64 kClientReadBuffer = 64 * 1024;
+// After a final response on a connection that closes, unread client bytes are drained this long so
+// that the close is a FIN, not a reset that could destroy the response in flight.
+constexpr qint64 kLingerMs = 2000;
+
+QByteArray clientAddressOf(const QTcpSocket &socket)
+{
+    QHostAddress address = socket.peerAddress();
+    bool isMappedV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isMappedV4);
+    if (isMappedV4)
+        address = QHostAddress(v4);
+    return address.toString().toLatin1();
+}
+} // namespace
+
+ClientConnection::ClientConnection(Worker &worker, qintptr descriptor)
+    : QObject(&worker), m_worker(worker), m_parser(worker.parserLimits(), *this)
+{
+    m_socket.setSocketDescriptor(descriptor);
+    m_socket.setReadBufferSize(kClientReadBuffer);
+    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_clientAddress = clientAddressOf(m_socket);
+    connect(&m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
+    connect(&m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onClientBytesWritten);
+    connect(&m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onClientDisconnected);
+    connect(&m_socket, &QTcpSocket::errorOccurred, this, &ClientConnection::onClientDisconnected);
+    setDeadline(m_worker.config().timeouts.clientHeaderMs);
+    m_draining = m_worker.isDraining();
+}
+
+ClientConnection::~ClientConnection()
+{
+    m_socket.disconnect(this);
+    if (m_upstream != nullptr)
+        m_upstream->close();
+}
+
+void ClientConnection::setDeadline(qint64 fromNowMs)
+{
+    m_deadlineMs = m_worker.nowMs() + fromNowMs;
+}
+
+BackendCounterSlot *ClientConnection::backendCounters()
+{
+    return m_backendRuntime ? &m_backendRuntime->counters.slot(m_worker.index()) : nullptr;
+}
+
+void ClientConnection::onReadyRead()
+{
+    if (m_phase == Phase::Closing) {
+        // Lingering: whatever the client still sends is read and dropped until it closes.
+        m_socket.skip(m_socket.bytesAvailable());
+        return;
+    }
+    readAndParse();
+}
+
+void ClientConnection::readAndParse()
+{
+    char *scratch = m_worker.scratch();
+    while (!m_closed && m_phase != Phase::Closing && !m_parserHoldsMessage && !m_readingPaused) {
+        const char *data = nullptr;
+        qsizetype length = 0;
+        const bool fromLeftover = m_leftoverOffset < m_leftover.size();
+        if (fromLeftover) {
+            data = m_leftover.constData() + m_leftoverOffset;
+            length = m_leftover.size() - m_leftoverOffset;
+        } else {
+            m_leftover.clear();
+            m_leftoverOffset = 0;
+            const qint64 received = m_socket.read(scratch, m_worker.scratchSize());
+            if (received <= 0)
+                break;
+            data = scratch;
+            length = received;
+        }
+        if (m_phase == Phase::AwaitingRequest && m_parser.isBetweenMessages())
+            setDeadline(m_worker.config().timeouts.clientHeaderMs);
+        else if (m_phase == Phase::Exchanging)
+            setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+
+        m_inParser = true;
+        const MessageParser::FeedResult result = m_parser.feed(data, length);
+        m_inParser = false;
+        if (result.progress == MessageParser::Progress::Failed) {
+            answerParseFailure(m_parser.failure());
+            return;
+        }
+        if (fromLeftover)
+            m_leftoverOffset += result.consumed;
+        else if (result.consumed < length)
+            m_leftover = QByteArray(data + result.consumed, length - result.consumed);
+        if (m_finishPending) {
+            m_finishPending = false;
+            finishExchange();
+        }
+    }
+    if (!m_closed)
+        flushClient();
+}
+
+void ClientConnection::onRequestHead(RequestHead &head)
+{
+    if (m_phase == Phase::Closing)
+        return;
+    m_phase = Phase::Exchanging;
+    m_request = std::move(head);
+    m_exchangeStartUs = m_worker.nowUs();
+    const QByteArray clientId = m_request.headers.value("x-request-id");
+    m_requestId = RequestIdGenerator::isAcceptable(clientId) ? clientId : m_worker.requestIds().generate();
+    m_keepAlive = m_request.keepAlive && !m_draining;
+    m_worker.listenerCounters().requests.add();
+
+    m_table = m_worker.table();
+    m_backendIndex = m_table ? m_worker.strategy().pick(*m_table) : -1;
+    if (m_backendIndex < 0) {
+        m_worker.listenerCounters().noBackend.add();
+        answerLocally(503, "no backend available", false);
+        return;
+    }
+    const Backend &backend = m_table->at(m_backendIndex);
+    m_backendName = backend.config.name.toUtf8();
+    m_backendRuntime = backend.runtime;
+    backendCounters()->requests.add();
+    backendCounters()->activeRequests.change(1);
+
+    ForwardingInfo forwarding;
+    forwarding.clientAddress = m_clientAddress;
+    forwarding.requestId = m_requestId;
+    forwarding.backendAuthority = backend.authority;
+    m_upstreamHead.clear();
+    writer::upstreamRequestHead(m_upstreamHead, m_request, forwarding);
+    startUpstream(true);
+    if (m_request.expectContinue && m_request.framing != BodyFraming::None)
+        m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+bool ClientConnection::startUpstream(bool allowPooled)
+{
+    const Backend &backend = m_table->at(m_backendIndex);
+    UpstreamConnection *connection = allowPooled ? m_worker.pool().take(backend) : nullptr;
+    if (connection == nullptr) {
+        connection = new UpstreamConnection(backend, m_worker.scratch(), m_worker.scratchSize(), &m_worker);
+        connection->connectToBackend();
+        backendCounters()->connectionsOpened.add();
+        setDeadline(m_worker.config().timeouts.upstreamConnectMs);
+    } else {
+        setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+    }
+    m_upstream = connection;
+    connection->attach(this, m_request.isHead);
+    connection->send(m_upstreamHead);
+    return true;
+}
+
+void ClientConnection::sendToUpstream(const char *data, qsizetype length)
+{
+    if (m_upstream == nullptr)
+        return;
+    m_upstream->send(data, length);
+    backendCounters()->bytesFromClient.add(static_cast<quint64>(length));
+    if (m_upstream->bytesToWrite() > kHighWater)
+        m_readingPaused = true;
+}
+
+void ClientConnection::onRequestBody(const char *data, qsizetype length)
+{
+    if (m_phase != Phase::Exchanging)
+        return;
+    m_requestBodyBytes += length;
+    if (m_upstream == nullptr)
+        return; // answered locally: the body is read and dropped
+    m_requestBodyForwarded = true;
+    if (m_request.framing == BodyFraming::Chunked) {
+        QByteArray framed;
+        writer::chunk(framed, data, length);
+        sendToUpstream(framed.constData(), framed.size());
+    } else {
+        sendToUpstream(data, length);
+    }
+}
+
+void ClientConnection::onRequestComplete()
+{
+    m_parserHoldsMessage = true;
+    if (m_phase != Phase::Exchanging)
+        return;
+    m_requestComplete = true;
+    if (m_upstream != nullptr && m_request.framing == BodyFraming::Chunked) {
+        QByteArray last;
+        writer::lastChunk(last);
+        sendToUpstream(last.constData(), last.size());
+    }
+    maybeFinishExchange();
+}
+
+void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
+{
+    if (head.isInformational()) {
+        // Our own 100 Continue already went out; other interim responses are only for HTTP/1.1.
+        if (head.status != 100 && m_request.versionMinor == 1)
+            writer::interimResponseHead(m_out, head);
+        return;
+    }
+    m_responseStarted = true;
+    m_status = head.status;
+    const bool clientTakesChunks = m_request.versionMinor == 1;
+    switch (head.framing) {
+    case BodyFraming::None:
+        m_responseFraming = ClientBodyFraming::None;
+        break;
+    case BodyFraming::ContentLength:
+        m_responseFraming = ClientBodyFraming::ContentLength;
+        break;
+    case BodyFraming::Chunked:
+    case BodyFraming::UntilClose:
+        m_responseFraming = clientTakesChunks ? ClientBodyFraming::Chunked : ClientBodyFraming::UntilClose;
+        break;
+    }
+    // A response that ends before its request can only be followed by closing: the rest of the
+    // request body would otherwise be read as the next request.
+    if (m_responseFraming == ClientBodyFraming::UntilClose || !m_requestComplete)
+        m_keepAlive = false;
+    writer::clientResponseHead(m_out, head, m_responseFraming, m_requestId, m_keepAlive,
+                               m_request.versionMinor);
+    if (head.status >= 100 && head.status < 600)
+        backendCounters()->responsesByClass[static_cast<std::size_t>(head.status / 100 - 1)].add();
+}
+
+void ClientConnection::onUpstreamResponseBody(const char *data, qsizetype length)
+{
+    backendCounters()->bytesToClient.add(static_cast<quint64>(length));
+    if (m_responseFraming == ClientBodyFraming::Chunked)
+        writer::chunk(m_out, data, length);
+    else
+        m_out.append(data, length);
+}
+
+void ClientConnection::onUpstreamReadDone()
+{
+    setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+    flushClient();
+}
+
+void ClientConnection::onUpstreamResponseComplete()
+{
+    if (m_responseFraming == ClientBodyFraming::Chunked)
+        writer::lastChunk(m_out);
+    m_responseComplete = true;
+    releaseUpstream(m_requestComplete);
+    flushClient();
+    maybeFinishExchange();
+}
+
+void ClientConnection::onUpstreamFailed(UpstreamError error, const QByteArray &reason)
+{
+    UpstreamConnection *failed = std::exchange(m_upstream, nullptr);
+    const bool staleKeepAlive =
+        failed->wasReused() && !failed->hasResponseBytes() && error != UpstreamError::Timeout;
+    failed->close();
+    backendCounters()->countError(error);
+    if (m_responseStarted) {
+        // Part of the response is already with the client: only a broken connection tells it so.
+        abortConnection();
+        return;
+    }
+    // A parked connection the backend closed just as it was reused: the request never reached it.
+    if (staleKeepAlive && !m_requestBodyForwarded && !m_retried) {
+        m_retried = true;
+        startUpstream(false);
+        return;
+    }
+    QByteArray text;
+    switch (error) {
+    case UpstreamError::Connect:
+        text = "could not connect to backend " + m_backendName + " (" + reason + ")";
+        break;
+    case UpstreamError::Timeout:
+        text = reason + " (backend " + m_backendName + ")";
+        break;
+    case UpstreamError::Reset:
+    case UpstreamError::InvalidResponse:
+        text = reason + " (backend " + m_backendName + ")";
+        break;
+    }
+    answerLocally(error == UpstreamError::Timeout ? 504 : 502, text, true);
+}
+
+void ClientConnection::onUpstreamWritable()
+{
+    if (m_readingPaused) {
+        m_readingPaused = false;
+        readAndParse();
+    }
+}
+
+void ClientConnection::answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure)
+{
+    m_status = status;
+    m_localReason = std::move(reason);
+    m_responseStarted = true;
+    m_responseComplete = true;
+    if (countAsUpstreamFailure)
+        m_worker.listenerCounters().upstreamFailures.add();
+    if (!m_requestComplete && m_request.framing != BodyFraming::None)
+        m_keepAlive = false;
+    writer::errorResponse(m_out, status, m_localReason, m_requestId, m_keepAlive, !m_request.isHead);
+    flushClient();
+    if (!m_keepAlive && !m_inParser) {
+        finishExchange();
+        return;
+    }
+    maybeFinishExchange();
+}
+
+void ClientConnection::answerParseFailure(const ParseFailure &failure)
+{
+    if (m_upstream != nullptr && m_responseStarted) {
+        abortConnection();
+        return;
+    }
+    if (m_upstream != nullptr)
+        std::exchange(m_upstream, nullptr)->close();
+    if (m_requestId.isEmpty())
+        m_requestId = m_worker.requestIds().generate();
+    m_worker.listenerCounters().clientErrors.add();
+    m_status = failure.status;
+    m_localReason = failure.reason;
+    m_keepAlive = false;
+    writer::errorResponse(m_out, failure.status, failure.reason, m_requestId, false);
+    logExchange();
+    closeGracefully();
+}
+
+void ClientConnection::maybeFinishExchange()
+{
+    if (m_phase != Phase::Exchanging || !m_responseComplete)
+        return;
+    if (!m_requestComplete && m_keepAlive)
+        return;
+    if (m_inParser)
+        m_finishPending = true;
+    else
+        finishExchange();
+}
+
+void ClientConnection::finishExchange()
+{
+    logExchange();
+    if (BackendCounterSlot *counters = backendCounters())
+        counters->activeRequests.change(-1);
+    if (m_upstream != nullptr)
+        releaseUpstream(false);
+    ++m_requestsServed;
+    const bool keepAlive = m_keepAlive && !m_draining && m_requestComplete;
+    m_request = {};
+    m_requestId.clear();
+    m_upstreamHead.clear();
+    m_table.reset();
+    m_backendIndex = -1;
+    m_backendName.clear();
+    m_backendRuntime.reset();
+    m_responseFraming = ClientBodyFraming::None;
+    m_status = 0;
+    m_localReason.clear();
+    m_requestBodyBytes = 0;
+    m_responseBytes = 0;
+    m_requestComplete = m_requestBodyForwarded = m_responseStarted = m_responseComplete = false;
+    m_retried = false;
+    m_keepAlive = true;
+    if (!keepAlive) {
+        closeGracefully();
+        return;
+    }
+    m_phase = Phase::AwaitingRequest;
+    setDeadline(m_worker.config().timeouts.clientIdleMs);
+    m_parserHoldsMessage = false;
+    m_parser.resume();
+    if (!m_inParser)
+        QMetaObject::invokeMethod(this, &ClientConnection::readAndParse, Qt::QueuedConnection);
+}
+
+void ClientConnection::releaseUpstream(bool reusable)
+{
+    UpstreamConnection *connection = std::exchange(m_upstream, nullptr);
+    if (connection == nullptr)
+        return;
+    if (reusable)
+        m_worker.pool().release(connection, m_worker.nowMs());
+    else
+        connection->close();
+}
+
+void ClientConnection::flushClient()
+{
+    if (m_out.isEmpty() || m_closed)
+        return;
+    m_responseBytes += m_out.size();
+    m_socket.write(m_out);
+    m_out.clear();
+    // Accepted sockets stay buffered in Qt 6.4; flushing now saves a trip through the event loop.
+    m_socket.flush();
+    if (m_socket.bytesToWrite() > kHighWater && m_upstream != nullptr) {
+        m_upstream->setReadingPaused(true);
+        setDeadline(m_worker.config().timeouts.clientIdleMs);
+    }
+}
+
+void ClientConnection::onClientBytesWritten()
+{
+    const qint64 pending = m_socket.bytesToWrite();
+    if (m_upstream != nullptr && pending < kLowWater)
+        m_upstream->setReadingPaused(false);
+    if (m_phase == Phase::Closing && pending == 0)
+        shutdownWriteSide();
+}
+
+void ClientConnection::closeGracefully()
+{
+    if (m_closed)
+        return;
+    if (m_upstream != nullptr)
+        std::exchange(m_upstream, nullptr)->close();
+    m_phase = Phase::Closing;
+    flushClient();
+    setDeadline(kLingerMs);
+    if (m_socket.bytesToWrite() == 0)
+        shutdownWriteSide();
+}
+
+void ClientConnection::shutdownWriteSide()
+{
+    if (m_writeShutdown || m_closed)
+        return;
+    m_writeShutdown = true;
+    ::shutdown(static_cast<int>(m_socket.socketDescriptor()), SHUT_WR);
+    m_socket.skip(m_socket.bytesAvailable());
+}
+
+void ClientConnection::abortConnection()
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    if (m_phase == Phase::Exchanging) {
+        if (BackendCounterSlot *counters = backendCounters())
+            counters->activeRequests.change(-1);
+    }
+    if (m_upstream != nullptr)
+        std::exchange(m_upstream, nullptr)->close();
+    m_socket.disconnect(this);
+    m_socket.abort();
+    m_worker.connectionClosed(this);
+}
+
+void ClientConnection::onClientDisconnected()
+{
+    if (m_closed)
+        return;
+    if (m_phase == Phase::Exchanging && !m_responseComplete) {
+        m_status = 499;
+        m_localReason = "client closed the connection";
+        logExchange();
+    }
+    abortConnection();
+}
+
+void ClientConnection::checkDeadline(qint64 nowMs)
+{
+    if (m_closed || nowMs < m_deadlineMs)
+        return;
+    switch (m_phase) {
+    case Phase::AwaitingRequest:
+        if (m_parser.isBetweenMessages() && m_leftover.size() == m_leftoverOffset && m_requestsServed > 0) {
+            abortConnection(); // an idle keep-alive connection simply ends
+            return;
+        }
+        answerParseFailure({408, "request header timeout"});
+        return;
+    case Phase::Exchanging:
+        if (m_upstream != nullptr && !m_responseStarted) {
+            if (m_upstream->isConnected()) {
+                onUpstreamFailed(UpstreamError::Timeout, "backend did not respond in time");
+            } else {
+                std::exchange(m_upstream, nullptr)->close();
+                backendCounters()->countError(UpstreamError::Timeout);
+                answerLocally(504, "timed out connecting to backend " + m_backendName, true);
+            }
+            return;
+        }
+        abortConnection(); // stalled mid-transfer in either direction
+        return;
+    case Phase::Closing:
+        abortConnection();
+        return;
+    }
+}
+
+void ClientConnection::beginDrain()
+{
+    m_draining = true;
+    if (m_phase == Phase::AwaitingRequest && m_parser.isBetweenMessages() &&
+        m_leftover.size() == m_leftoverOffset) {
+        closeGracefully();
+        return;
+    }
+    if (!m_responseStarted)
+        m_keepAlive = false;
+}
+
+void ClientConnection::logExchange()
+{
+    AccessLog &log = m_worker.accessLog();
+    if (!log.isEnabled())
+        return;
+    AccessRecord record;
+    record.client = m_clientAddress;
+    record.method = m_request.method.isEmpty() ? QByteArrayView("-") : QByteArrayView(m_request.method);
+    record.target = m_request.target.isEmpty() ? QByteArrayView("-") : QByteArrayView(m_request.target);
+    record.versionMinor = m_request.versionMinor;
+    record.status = m_status;
+    record.backend = m_backendName;
+    record.bytesIn = m_requestBodyBytes;
+    record.bytesOut = m_responseBytes + m_out.size();
+    record.durationUs = m_exchangeStartUs > 0 ? m_worker.nowUs() - m_exchangeStartUs : 0;
+    record.requestId = m_requestId;
+    record.note = m_localReason;
+    log.record(record);
+}
+
+} // namespace fulcrum

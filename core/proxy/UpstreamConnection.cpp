@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "UpstreamConnection.h"
+
+namespace fulcrum {
+
+namespace {
+// Below this many unsent bytes towards the backend, the client side may be read again.
+constexpr qint64 kWriteLowWater = 64 * 1024;
+} // namespace
+
+UpstreamConnection::UpstreamConnection(const Backend &backend, char *scratch, qsizetype scratchSize,
+                                       QObject *parent)
+    : QObject(parent), m_parser(*this), m_runtime(backend.runtime), m_address(backend.address),
+      m_port(backend.config.port), m_scratch(scratch), m_scratchSize(scratchSize)
+{
+    connect(&m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
+    connect(&m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
+    connect(&m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
+    connect(&m_socket, &QTcpSocket::errorOccurred, this, &UpstreamConnection::onSocketError);
+    connect(&m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
+}
+
+UpstreamConnection::~UpstreamConnection()
+{
+    m_socket.disconnect(this);
+    m_socket.abort();
+}
+
+void UpstreamConnection::connectToBackend()
+{
+    m_socket.connectToHost(m_address, m_port, QIODevice::ReadWrite | QIODevice::Unbuffered);
+}
+
+void UpstreamConnection::attach(UpstreamExchangeHandler *handler, bool responseHasNoBody)
+{
+    m_handler = handler;
+    m_parser.setExpectNoBody(responseHasNoBody);
+    m_responseBytes = 0;
+    m_responseComplete = false;
+    m_readingPaused = false;
+    ++m_exchanges;
+}
+
+void UpstreamConnection::detach()
+{
+    m_handler = nullptr;
+}
+
+void UpstreamConnection::send(const QByteArray &bytes)
+{
+    send(bytes.constData(), bytes.size());
+}
+
+void UpstreamConnection::send(const char *data, qsizetype length)
+{
+    if (length == 0)
+        return;
+    if (isConnected())
+        m_socket.write(data, length);
+    else
+        m_pending.append(data, length);
+}
+
+qint64 UpstreamConnection::bytesToWrite() const
+{
+    return m_pending.size() + m_socket.bytesToWrite();
+}
+
+void UpstreamConnection::setReadingPaused(bool paused)
+{
+    if (m_readingPaused == paused)
+        return;
+    m_readingPaused = paused;
+    // Unbuffered sockets stop notifying until the next read, so whatever arrived meanwhile is
+    // still waiting in the kernel: read it now, but outside the caller's stack.
+    if (!paused)
+        QMetaObject::invokeMethod(this, &UpstreamConnection::onReadyRead, Qt::QueuedConnection);
+}
+
+void UpstreamConnection::close()
+{
+    m_handler = nullptr;
+    m_reusable = false;
+    m_socket.disconnect(this);
+    m_socket.abort();
+    deleteLater();
+}
+
+void UpstreamConnection::onConnected()
+{
+    m_everConnected = true;
+    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (!m_pending.isEmpty()) {
+        m_socket.write(m_pending);
+        m_pending.clear();
+    }
+}
+
+void UpstreamConnection::onReadyRead()
+{
+    if (m_readingPaused || m_failed)
+        return;
+    if (m_handler == nullptr) {
+        // A parked connection has nothing to say: data or EOF means the backend is done with it.
+        Q_EMIT closedWhileIdle(this);
+        return;
+    }
+    while (m_handler != nullptr && !m_readingPaused) {
+        const qint64 received = m_socket.read(m_scratch, m_scratchSize);
+        if (received == 0)
+            return;
+        if (received < 0) {
+            onDisconnected();
+            return;
+        }
+        m_responseBytes += received;
+        const MessageParser::FeedResult result = m_parser.feed(m_scratch, received);
+        if (result.progress == MessageParser::Progress::Failed) {
+            fail(UpstreamError::InvalidResponse, m_parser.failure().reason);
+            return;
+        }
+        if (m_handler != nullptr)
+            m_handler->onUpstreamReadDone();
+        if (m_responseComplete && m_handler != nullptr) {
+            m_parser.resume();
+            // Bytes after a complete response were never asked for: the connection cannot be trusted.
+            if (result.consumed < received)
+                m_reusable = false;
+            m_handler->onUpstreamResponseComplete();
+            return;
+        }
+    }
+}
+
+void UpstreamConnection::onBytesWritten()
+{
+    if (m_handler != nullptr && bytesToWrite() < kWriteLowWater)
+        m_handler->onUpstreamWritable();
+}
+
+void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
+{
+    if (error == QAbstractSocket::RemoteHostClosedError) {
+        onDisconnected();
+        return;
+    }
+    if (m_handler == nullptr) {
+        Q_EMIT closedWhileIdle(this);
+        return;
+    }
+    fail(m_everConnected ? UpstreamError::Reset : UpstreamError::Connect, m_socket.errorString().toUtf8());
+}
+
+void UpstreamConnection::onDisconnected()
+{
+    if (m_failed)
+        return;
+    if (m_handler == nullptr) {
+        Q_EMIT closedWhileIdle(this);
+        return;
+    }
+    m_reusable = false;
+    if (m_responseBytes > 0 && m_parser.finish() == MessageParser::Progress::MessageComplete) {
+        m_handler->onUpstreamResponseComplete();
+        return;
+    }
+    fail(UpstreamError::Reset, m_responseBytes > 0
+                                   ? QByteArray("backend closed the connection mid-response")
+                                   : QByteArray("backend closed the connection without responding"));
+}
+
+void UpstreamConnection::fail(UpstreamError error, const QByteArray &reason)
+{
+    m_failed = true;
+    m_reusable = false;
+    if (UpstreamExchangeHandler *handler = std::exchange(m_handler, nullptr))
+        handler->onUpstreamFailed(error, reason);
+}
+
+// The handler may let go of this connection from inside any callback (a client that vanished), so
+// every callback checks that it still has one.
+void UpstreamConnection::onResponseHead(ResponseHead &head)
+{
+    if (m_handler != nullptr)
+        m_handler->onUpstreamResponseHead(head);
+}
+
+void UpstreamConnection::onResponseBody(const char *data, qsizetype length)
+{
+    if (m_handler != nullptr)
+        m_handler->onUpstreamResponseBody(data, length);
+}
+
+void UpstreamConnection::onResponseComplete()
+{
+    m_responseComplete = true;
+}
+
+} // namespace fulcrum

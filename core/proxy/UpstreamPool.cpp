@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "UpstreamPool.h"
+
+namespace fulcrum {
+
+UpstreamPool::UpstreamPool(int maxIdlePerBackend, QObject *parent)
+    : QObject(parent), m_maxIdlePerBackend(maxIdlePerBackend)
+{}
+
+UpstreamPool::~UpstreamPool()
+{
+    clear();
+}
+
+UpstreamConnection *UpstreamPool::take(const Backend &backend)
+{
+    auto it = m_idle.find(backend.runtime.get());
+    if (it == m_idle.end())
+        return nullptr;
+    QList<UpstreamConnection *> &parked = it.value();
+    while (!parked.isEmpty()) {
+        UpstreamConnection *connection = parked.takeLast();
+        connection->disconnect(this);
+        if (connection->isReusable() && connection->address() == backend.address &&
+            connection->port() == backend.config.port)
+            return connection;
+        connection->close();
+    }
+    return nullptr;
+}
+
+void UpstreamPool::release(UpstreamConnection *connection, qint64 nowMs)
+{
+    connection->detach();
+    QList<UpstreamConnection *> &parked = m_idle[connection->runtime()];
+    if (!connection->isReusable() || parked.size() >= m_maxIdlePerBackend) {
+        connection->close();
+        return;
+    }
+    connection->setIdleSince(nowMs);
+    connect(connection, &UpstreamConnection::closedWhileIdle, this, &UpstreamPool::forget);
+    parked.append(connection);
+}
+
+void UpstreamPool::forget(UpstreamConnection *connection)
+{
+    auto it = m_idle.find(connection->runtime());
+    if (it != m_idle.end())
+        it.value().removeOne(connection);
+    connection->close();
+}
+
+void UpstreamPool::expireIdle(qint64 nowMs, qint64 idleTimeoutMs)
+{
+    for (QList<UpstreamConnection *> &parked : m_idle) {
+        // Oldest first: the list is ordered by release time.
+        while (!parked.isEmpty() && nowMs - parked.first()->idleSinceMs() >= idleTimeoutMs)
+            parked.takeFirst()->close();
+    }
+}
+
+void UpstreamPool::retainOnly(const BackendTable &table)
+{
+    for (auto it = m_idle.begin(); it != m_idle.end();) {
+        const Backend *current = nullptr;
+        for (const Backend &backend : table.backends()) {
+            if (backend.runtime.get() == it.key())
+                current = &backend;
+        }
+        QList<UpstreamConnection *> &parked = it.value();
+        for (qsizetype i = parked.size() - 1; i >= 0; --i) {
+            UpstreamConnection *connection = parked.at(i);
+            if (current == nullptr || connection->address() != current->address ||
+                connection->port() != current->config.port) {
+                parked.removeAt(i);
+                connection->close();
+            }
+        }
+        it = parked.isEmpty() ? m_idle.erase(it) : std::next(it);
+    }
+}
+
+void UpstreamPool::clear()
+{
+    for (QList<UpstreamConnection *> &parked : m_idle) {
+        for (UpstreamConnection *connection : parked)
+            connection->close();
+    }
+    m_idle.clear();
+}
+
+qsizetype UpstreamPool::idleCount() const
+{
+    qsizetype count = 0;
+    for (const QList<UpstreamConnection *> &parked : m_idle)
+        count += parked.size();
+    return count;
+}
+
+} // namespace fulcrum

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "UpstreamConnection.h"
+
+#include <QHash>
+#include <QObject>
+
+namespace fulcrum {
+
+// A worker's idle keep-alive connections to backends, most recently used first, capped per backend
+// and expired after the idle timeout. Only its worker thread touches it.
+class UpstreamPool final : public QObject
+{
+    Q_OBJECT
+public:
+    UpstreamPool(int maxIdlePerBackend, QObject *parent);
+    ~UpstreamPool() override;
+
+    // A parked connection to this backend's current address, or nullptr.
+    UpstreamConnection *take(const Backend &backend);
+    // Parks a connection after a clean exchange, or closes it when the backend's share is full.
+    void release(UpstreamConnection *connection, qint64 nowMs);
+    void expireIdle(qint64 nowMs, qint64 idleTimeoutMs);
+    // Closes parked connections whose backend left the table or moved to another address.
+    void retainOnly(const BackendTable &table);
+    void clear();
+    qsizetype idleCount() const;
+
+private:
+    void forget(UpstreamConnection *connection);
+
+    QHash<BackendRuntime *, QList<UpstreamConnection *>> m_idle;
+    int m_maxIdlePerBackend;
+};
+
+} // namespace fulcrum

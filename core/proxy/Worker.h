@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "balancing/BalancingStrategy.h"
+#include "config/ProxyConfig.h"
+#include "http/ParseFailure.h"
+#include "http/RequestId.h"
+#include "metrics/Counters.h"
+#include "proxy/AccessLog.h"
+#include "proxy/UpstreamPool.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QSet>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace fulcrum {
+
+class ClientConnection;
+
+// One data-plane thread: accepts on its own SO_REUSEPORT sockets and owns every connection it
+// accepts or opens, its upstream pool, its balancing state and its counter slots. The control
+// thread talks to it only through queued calls.
+class Worker final : public QObject
+{
+    Q_OBJECT
+public:
+    Worker(int index, const ProxyConfig &config, std::vector<int> listenDescriptors,
+           WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd);
+    ~Worker() override;
+
+    // All of these run on the worker's thread (invoke them queued from elsewhere).
+    void start();
+    void setBackendTable(fulcrum::BackendTablePtr table);
+    void beginDrain();
+    void shutdown();
+
+    int index() const { return m_index; }
+    const ProxyConfig &config() const { return m_config; }
+    const ParserLimits &parserLimits() const { return m_parserLimits; }
+    const BackendTablePtr &table() const { return m_table; }
+    BalancingStrategy &strategy() { return *m_strategy; }
+    UpstreamPool &pool() { return *m_pool; }
+    ListenerCounterSlot &listenerCounters() { return m_listenerCounters.slot(m_index); }
+    RequestIdGenerator &requestIds() { return m_requestIds; }
+    AccessLog &accessLog() { return m_accessLog; }
+    bool isDraining() const { return m_draining; }
+    qint64 nowMs() const { return m_clock.elapsed(); }
+    qint64 nowUs() const { return m_clock.nsecsElapsed() / 1000; }
+    char *scratch() { return m_scratch.get(); }
+    qsizetype scratchSize() const { return kScratchSize; }
+    void connectionClosed(ClientConnection *connection);
+
+Q_SIGNALS:
+    // Draining finished: no client connection is left.
+    void drained(int index);
+
+private:
+    static constexpr qsizetype kScratchSize = 64 * 1024;
+
+    void acceptPending(int listenDescriptor);
+    void sweep();
+    void closeListeners();
+    void checkDrained();
+
+    const int m_index;
+    const ProxyConfig m_config;
+    ParserLimits m_parserLimits;
+    std::vector<int> m_listenDescriptors;
+    std::vector<std::unique_ptr<QSocketNotifier>> m_acceptNotifiers;
+    WorkerSlots<ListenerCounterSlot> &m_listenerCounters;
+    BackendTablePtr m_table;
+    std::unique_ptr<BalancingStrategy> m_strategy;
+    UpstreamPool *m_pool = nullptr;
+    RequestIdGenerator m_requestIds;
+    AccessLog m_accessLog;
+    QSet<ClientConnection *> m_connections;
+    QTimer *m_sweepTimer = nullptr;
+    QElapsedTimer m_clock;
+    std::unique_ptr<char[]> m_scratch;
+    bool m_draining = false;
+};
+
+} // namespace fulcrum

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "config/ProxyConfig.h"
+
+namespace fulcrum {
+
+// Routes Qt's messages (state changes, errors) to stderr as text or one JSON object per line; the
+// access log goes to stdout, so the two can be collected separately.
+void installLogOutput(LogFormat format);
+
+} // namespace fulcrum

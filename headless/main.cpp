@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "LogOutput.h"
+#include "SignalWatcher.h"
+#include "config/CommandLine.h"
+#include "demo/DemoBackends.h"
+#include "proxy/ProxyServer.h"
+
+#include <QCoreApplication>
+
+#include <csignal>
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+using namespace fulcrum;
+
+namespace {
+
+void printTo(FILE *stream, const QString &text)
+{
+    const QByteArray bytes = text.toLocal8Bit();
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stream);
+    if (!bytes.endsWith('\n'))
+        std::fputc('\n', stream);
+}
+
+void printErrors(const QList<ConfigError> &errors)
+{
+    for (const ConfigError &error : errors)
+        printTo(stderr, u"fulcrumd: "_s + error.toString());
+}
+
+// Settings a reload cannot apply to running workers: say so instead of silently ignoring them.
+void warnAboutRestartOnlyChanges(const ProxyConfig &running, const ProxyConfig &loaded)
+{
+    if (running.listen != loaded.listen || running.workers != loaded.workers)
+        qWarning("reload: listen addresses and worker count take effect only after a restart");
+    if (running.timeouts != loaded.timeouts || running.limits != loaded.limits)
+        qWarning("reload: timeouts and limits take effect only after a restart");
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // Qt's own UNIX event dispatcher instead of glib's, whose per-wake-up list work dominated a
+    // profile of a Qt proxy; every worker thread's dispatcher follows this setting.
+    qputenv("QT_NO_GLIB", "1");
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"fulcrumd"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
+
+    const CommandLineParseResult parsed = parseCommandLine(QCoreApplication::arguments());
+    const CommandLineOptions &options = parsed.options;
+    if (options.showHelp) {
+        printTo(stdout, commandLineHelpText());
+        return 0;
+    }
+    if (options.showVersion) {
+        printTo(stdout, commandLineVersionText());
+        return 0;
+    }
+    if (!parsed.ok()) {
+        printErrors(parsed.errors);
+        return 2;
+    }
+    const ConfigLoadResult resolved = resolveConfig(options);
+    if (!resolved.ok()) {
+        printErrors(resolved.errors);
+        return 2;
+    }
+    if (options.checkConfig) {
+        printTo(stdout, u"fulcrumd: configuration is valid"_s);
+        return 0;
+    }
+    ProxyConfig config = resolved.config;
+    installLogOutput(config.logFormat);
+
+    DemoBackends demo;
+    if (options.demo) {
+        if (!demo.start()) {
+            qCritical("cannot start the demo backends: %s", qPrintable(demo.errorString()));
+            return 1;
+        }
+        if (config.backends.isEmpty())
+            config.backends = demo.backends();
+        for (const BackendConfig &backend : demo.backends())
+            qInfo("demo backend %s on %s", qPrintable(backend.name), qPrintable(backend.url()));
+    }
+
+    ProxyServer server;
+    QString error;
+    if (!server.start(config, &error)) {
+        qCritical("%s", qPrintable(error));
+        return 1;
+    }
+    for (const ListenAddress &address : server.boundAddresses())
+        qInfo("listening on %s with %d workers", qPrintable(address.toString()), server.workerCount());
+    for (const BackendConfig &backend : config.backends)
+        qInfo("backend %s at %s weight %d", qPrintable(backend.name), qPrintable(backend.url()),
+              backend.weight);
+
+    QObject::connect(&server, &ProxyServer::backendsChanged, &server,
+                     [](const QStringList &added, const QStringList &removed, const QStringList &changed) {
+                         qInfo("backends changed: added [%s] removed [%s] changed [%s]",
+                               qPrintable(added.join(u", ")), qPrintable(removed.join(u", ")),
+                               qPrintable(changed.join(u", ")));
+                     });
+    QObject::connect(&server, &ProxyServer::drained, &app, [](bool complete) {
+        qInfo(complete ? "drained, exiting" : "drain timeout, exiting with requests cut short");
+        QCoreApplication::exit(0);
+    });
+
+    SignalWatcher signals;
+    if (!signals.install(&error)) {
+        qCritical("cannot install signal handlers: %s", qPrintable(error));
+        return 1;
+    }
+    bool terminating = false;
+    QObject::connect(&signals, &SignalWatcher::terminateRequested, &app, [&](int signalNumber) {
+        if (terminating) {
+            qWarning("second termination signal: exiting without waiting for in-flight requests");
+            QCoreApplication::exit(1);
+            return;
+        }
+        terminating = true;
+        qInfo("received %s: draining (up to %d ms)", signalNumber == SIGINT ? "SIGINT" : "SIGTERM",
+              config.timeouts.drainMs);
+        server.drain();
+    });
+    QObject::connect(&signals, &SignalWatcher::reloadRequested, &app, [&] {
+        if (options.configFile.isEmpty()) {
+            qWarning("SIGHUP: no --config file to reload");
+            return;
+        }
+        const ConfigLoadResult reloaded = resolveConfig(options);
+        if (!reloaded.ok()) {
+            for (const ConfigError &configError : reloaded.errors)
+                qWarning("reload refused, keeping the running configuration: %s",
+                         qPrintable(configError.toString()));
+            return;
+        }
+        QList<BackendConfig> backends = reloaded.config.backends;
+        if (backends.isEmpty() && options.demo)
+            backends = demo.backends();
+        QString reloadError;
+        if (!server.setBackends(backends, &reloadError)) {
+            qWarning("reload refused, keeping the running configuration: %s", qPrintable(reloadError));
+            return;
+        }
+        warnAboutRestartOnlyChanges(config, reloaded.config);
+        qInfo("configuration reloaded from %s", qPrintable(options.configFile));
+    });
+
+    return app.exec();
+}

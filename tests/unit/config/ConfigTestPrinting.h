@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Readable QCOMPARE failures for the config types (QTest finds toString by argument-dependent lookup).
+
+#include "config/ConfigError.h"
+#include "config/ConfigValues.h"
+#include "config/ProxyConfig.h"
+
+#include <QStringList>
+#include <QTest>
+
+namespace fulcrum {
+
+inline QString describe(const ListenAddress &a)
+{
+    return a.toString();
+}
+
+inline QString describe(const BackendConfig &b)
+{
+    return b.name + u'=' + b.url() + u" weight " + QString::number(b.weight);
+}
+
+template <typename T>
+QString describeList(const QList<T> &items)
+{
+    QStringList parts;
+    for (const T &item : items)
+        parts.append(describe(item));
+    return u'[' + parts.join(u", ") + u']';
+}
+
+inline QString describe(const ProxyConfig &c)
+{
+    const Timeouts &t = c.timeouts;
+    const Limits &l = c.limits;
+    return QStringLiteral("listen=%1 workers=%2 backends=%3 timeouts={%4 %5 %6 %7 %8 %9}")
+               .arg(describeList(c.listen))
+               .arg(c.workers)
+               .arg(describeList(c.backends))
+               .arg(t.clientHeaderMs)
+               .arg(t.clientIdleMs)
+               .arg(t.upstreamConnectMs)
+               .arg(t.upstreamResponseMs)
+               .arg(t.upstreamIdleMs)
+               .arg(t.drainMs) +
+           QStringLiteral(" limits={%1 %2 %3 %4} log=%5 access_log=%6 metrics=%7")
+               .arg(l.maxHeaderBytes)
+               .arg(l.maxRequestTargetBytes)
+               .arg(l.maxBodyBytes)
+               .arg(l.upstreamIdlePerBackend)
+               .arg(logFormatName(c.logFormat))
+               .arg(c.accessLog ? QStringLiteral("on") : QStringLiteral("off"))
+               .arg(c.metricsIntervalMs);
+}
+
+inline char *toString(const ProxyConfig &c)
+{
+    return QTest::toString(describe(c));
+}
+
+inline char *toString(const ListenAddress &a)
+{
+    return QTest::toString(describe(a));
+}
+
+inline char *toString(const BackendConfig &b)
+{
+    return QTest::toString(describe(b));
+}
+
+inline char *toString(const ConfigError &e)
+{
+    return QTest::toString(e.toString());
+}
+
+// Empty when errors holds exactly one error with this field, this value (unless expectedValue is null)
+// and a reason containing reasonFragment; otherwise what differs, for QVERIFY2.
+inline QString mismatchOfSingleError(const QList<ConfigError> &errors, const QString &field,
+                                     const QString &expectedValue, const QString &reasonFragment)
+{
+    const QString all = formatConfigErrors(errors);
+    if (errors.size() != 1)
+        return QStringLiteral("expected exactly one error, got %1:\n").arg(errors.size()) + all;
+    const ConfigError &e = errors.constFirst();
+    if (e.field != field)
+        return QStringLiteral("field: expected \"%1\" in ").arg(field) + all;
+    if (!expectedValue.isNull() && e.value != expectedValue)
+        return QStringLiteral("value: expected \"%1\" in ").arg(expectedValue) + all;
+    if (!e.reason.contains(reasonFragment))
+        return QStringLiteral("reason: expected \"%1\" in ").arg(reasonFragment) + all;
+    return {};
+}
+
+} // namespace fulcrum

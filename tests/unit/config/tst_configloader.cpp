@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ConfigTestPrinting.h"
+#include "config/ConfigLoader.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <functional>
+
+using namespace Qt::StringLiterals;
+using namespace fulcrum;
+
+using ConfigEdit = std::function<void(ProxyConfig &)>;
+Q_DECLARE_METATYPE(ConfigEdit)
+
+namespace {
+
+// A version-1 document with the given members after "version".
+QByteArray doc(const char *members)
+{
+    return QByteArray(R"({"version": 1, )") + members + '}';
+}
+
+BackendConfig backend(const QString &name, const QString &host, quint16 port, int weight = 1)
+{
+    BackendConfig b;
+    b.name = name;
+    b.host = host;
+    b.port = port;
+    b.weight = weight;
+    return b;
+}
+
+ListenAddress listenOn(const QString &address, quint16 port)
+{
+    return {QHostAddress(address), port};
+}
+
+} // namespace
+
+class TestConfigLoader : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaults();
+    void validFields_data();
+    void validFields();
+    void invalidFields_data();
+    void invalidFields();
+    void multipleErrorsAreCollected();
+    void everyBackendFieldIsReported();
+    void missingVersion();
+    void unsupportedVersionStopsReading();
+    void syntaxErrorNamesOffset_data();
+    void syntaxErrorNamesOffset();
+    void emptyDocument();
+    void topLevelMustBeObject_data();
+    void topLevelMustBeObject();
+    void loadFileReadsFile();
+    void missingFileNamesPathAndReason();
+    void directoryIsRejected();
+    void unreadableFileNamesReason();
+    void shippedDefaultConfigLoads();
+};
+
+void TestConfigLoader::defaults()
+{
+    const ConfigLoadResult result = ConfigLoader::loadJson(R"({"version": 1})");
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    QCOMPARE(result.config, ConfigLoader::defaultConfig());
+
+    const ProxyConfig &c = result.config;
+    QCOMPARE(c.listen, QList<ListenAddress>{listenOn(u"127.0.0.1"_s, 8080)});
+    QCOMPARE(c.workers, 0);
+    QVERIFY(c.backends.isEmpty());
+    QCOMPARE(c.timeouts.clientHeaderMs, 10'000);
+    QCOMPARE(c.timeouts.clientIdleMs, 60'000);
+    QCOMPARE(c.timeouts.upstreamConnectMs, 5'000);
+    QCOMPARE(c.timeouts.upstreamResponseMs, 60'000);
+    QCOMPARE(c.timeouts.upstreamIdleMs, 60'000);
+    QCOMPARE(c.timeouts.drainMs, 30'000);
+    QCOMPARE(c.limits.maxHeaderBytes, 64 * 1024);
+    QCOMPARE(c.limits.maxRequestTargetBytes, 8 * 1024);
+    QCOMPARE(c.limits.maxBodyBytes, 0);
+    QCOMPARE(c.limits.upstreamIdlePerBackend, 64);
+    QCOMPARE(c.logFormat, LogFormat::Text);
+    QCOMPARE(c.accessLog, true);
+    QCOMPARE(c.metricsIntervalMs, 1'000);
+}
+
+void TestConfigLoader::validFields_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<ConfigEdit>("edit");
+
+    // listen
+    QTest::newRow("listen ipv4") << doc(R"("listen": ["10.1.2.3:80"])") << ConfigEdit([](ProxyConfig &c) {
+        c.listen = {listenOn(u"10.1.2.3"_s, 80)};
+    });
+    QTest::newRow("listen ipv6") << doc(R"("listen": ["[::1]:8443"])")
+                                 << ConfigEdit([](ProxyConfig &c) { c.listen = {listenOn(u"::1"_s, 8443)}; });
+    QTest::newRow("listen any v4 and v6")
+        << doc(R"("listen": ["0.0.0.0:80", "[::]:80"])") << ConfigEdit([](ProxyConfig &c) {
+               c.listen = {listenOn(u"0.0.0.0"_s, 80), listenOn(u"::"_s, 80)};
+           });
+    QTest::newRow("listen localhost")
+        << doc(R"("listen": ["localhost:9000"])")
+        << ConfigEdit([](ProxyConfig &c) { c.listen = {listenOn(u"127.0.0.1"_s, 9000)}; });
+    QTest::newRow("listen port 0 and 65535")
+        << doc(R"("listen": ["127.0.0.1:0", "127.0.0.1:65535"])") << ConfigEdit([](ProxyConfig &c) {
+               c.listen = {listenOn(u"127.0.0.1"_s, 0), listenOn(u"127.0.0.1"_s, 65535)};
+           });
+    QTest::newRow("listen port 0 twice is not a duplicate")
+        << doc(R"("listen": ["127.0.0.1:0", "127.0.0.1:0"])") << ConfigEdit([](ProxyConfig &c) {
+               c.listen = {listenOn(u"127.0.0.1"_s, 0), listenOn(u"127.0.0.1"_s, 0)};
+           });
+    QTest::newRow("listen same port on two addresses")
+        << doc(R"("listen": ["127.0.0.1:80", "127.0.0.2:80"])") << ConfigEdit([](ProxyConfig &c) {
+               c.listen = {listenOn(u"127.0.0.1"_s, 80), listenOn(u"127.0.0.2"_s, 80)};
+           });
+
+    // workers
+    QTest::newRow("workers 0") << doc(R"("workers": 0)") << ConfigEdit([](ProxyConfig &c) { c.workers = 0; });
+    QTest::newRow("workers 64") << doc(R"("workers": 64)")
+                                << ConfigEdit([](ProxyConfig &c) { c.workers = 64; });
+    QTest::newRow("workers 2.0") << doc(R"("workers": 2.0)")
+                                 << ConfigEdit([](ProxyConfig &c) { c.workers = 2; });
+
+    // backends
+    QTest::newRow("backend full")
+        << doc(R"("backends": [{"name": "b1", "url": "http://127.0.0.1:9001", "weight": 5}])")
+        << ConfigEdit([](ProxyConfig &c) { c.backends = {backend(u"b1"_s, u"127.0.0.1"_s, 9001, 5)}; });
+    QTest::newRow("backend defaults: name, weight, port")
+        << doc(R"("backends": [{"url": "http://10.0.0.1"}, {"url": "http://10.0.0.2/"}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"backend-1"_s, u"10.0.0.1"_s, 80),
+                             backend(u"backend-2"_s, u"10.0.0.2"_s, 80)};
+           });
+    QTest::newRow("backend ipv6 stored without brackets")
+        << doc(R"("backends": [{"url": "http://[fd00::5]:8080"}])")
+        << ConfigEdit([](ProxyConfig &c) { c.backends = {backend(u"backend-1"_s, u"fd00::5"_s, 8080)}; });
+    QTest::newRow("backend host name kept as given")
+        << doc(R"("backends": [{"url": "HTTP://App-1.Internal.example:81"}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"backend-1"_s, u"App-1.Internal.example"_s, 81)};
+           });
+    QTest::newRow("backend weight 0 and 1000")
+        << doc(R"("backends": [{"url": "http://a", "weight": 0}, {"url": "http://b", "weight": 1000}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 80, 0),
+                             backend(u"backend-2"_s, u"b"_s, 80, 1000)};
+           });
+    QTest::newRow("backend port 1 and 65535")
+        << doc(R"("backends": [{"url": "http://a:1"}, {"url": "http://b:65535"}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 1), backend(u"backend-2"_s, u"b"_s, 65535)};
+           });
+    QTest::newRow("backend name charset and length 64")
+        << doc(R"("backends": [{"name": "a.B_c-9", "url": "http://a"},
+                               {"name": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "url": "http://b"}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"a.B_c-9"_s, u"a"_s, 80), backend(QString(64, u'x'), u"b"_s, 80)};
+           });
+    QTest::newRow("backends same endpoint, different names")
+        << doc(R"("backends": [{"url": "http://a"}, {"url": "http://a"}])") << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 80), backend(u"backend-2"_s, u"a"_s, 80)};
+           });
+    QTest::newRow("backends empty list") << doc(R"("backends": [])") << ConfigEdit([](ProxyConfig &) {});
+
+    // timeouts: each at both ends of 1..86400000
+    QTest::newRow("timeouts min")
+        << doc(R"("timeouts": {"client_header_ms": 1, "client_idle_ms": 1, "upstream_connect_ms": 1,
+                               "upstream_response_ms": 1, "upstream_idle_ms": 1, "drain_ms": 1})")
+        << ConfigEdit([](ProxyConfig &c) { c.timeouts = {1, 1, 1, 1, 1, 1}; });
+    QTest::newRow("timeouts max")
+        << doc(R"("timeouts": {"client_header_ms": 86400000, "client_idle_ms": 86400000,
+                               "upstream_connect_ms": 86400000, "upstream_response_ms": 86400000,
+                               "upstream_idle_ms": 86400000, "drain_ms": 86400000})")
+        << ConfigEdit([](ProxyConfig &c) {
+               constexpr int day = 86'400'000;
+               c.timeouts = {day, day, day, day, day, day};
+           });
+    QTest::newRow("timeouts partial") << doc(R"("timeouts": {"drain_ms": 5})")
+                                      << ConfigEdit([](ProxyConfig &c) { c.timeouts.drainMs = 5; });
+
+    // limits
+    QTest::newRow("limits min")
+        << doc(R"("limits": {"max_header_bytes": 1024, "max_request_target_bytes": 256, "max_body_bytes": 0,
+                             "upstream_idle_per_backend": 0})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.limits = {1024, 256, 0, 0};
+           });
+    QTest::newRow("limits max")
+        << doc(R"("limits": {"max_header_bytes": 1048576, "max_request_target_bytes": 1048576,
+                             "max_body_bytes": 9007199254740991, "upstream_idle_per_backend": 10000})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.limits = {1048576, 1048576, 9007199254740991, 10000};
+           });
+    QTest::newRow("limits body 10 GiB")
+        << doc(R"("limits": {"max_body_bytes": 10737418240})")
+        << ConfigEdit([](ProxyConfig &c) { c.limits.maxBodyBytes = 10737418240; });
+
+    // log_format, access_log, metrics_interval_ms
+    QTest::newRow("log_format json") << doc(R"("log_format": "json")")
+                                     << ConfigEdit([](ProxyConfig &c) { c.logFormat = LogFormat::Json; });
+    QTest::newRow("log_format text") << doc(R"("log_format": "text")")
+                                     << ConfigEdit([](ProxyConfig &c) { c.logFormat = LogFormat::Text; });
+    QTest::newRow("access_log false")
+        << doc(R"("access_log": false)") << ConfigEdit([](ProxyConfig &c) { c.accessLog = false; });
+    QTest::newRow("access_log true") << doc(R"("access_log": true)")
+                                     << ConfigEdit([](ProxyConfig &c) { c.accessLog = true; });
+    QTest::newRow("metrics_interval_ms 100") << doc(R"("metrics_interval_ms": 100)")
+                                             << ConfigEdit([](ProxyConfig &c) { c.metricsIntervalMs = 100; });
+    QTest::newRow("metrics_interval_ms 60000")
+        << doc(R"("metrics_interval_ms": 60000)")
+        << ConfigEdit([](ProxyConfig &c) { c.metricsIntervalMs = 60'000; });
+}
+
+void TestConfigLoader::validFields()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(ConfigEdit, edit);
+
+    const ConfigLoadResult result = ConfigLoader::loadJson(json);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    ProxyConfig expected = ConfigLoader::defaultConfig();
+    edit(expected);
+    QCOMPARE(result.config, expected);
+}
+
+void TestConfigLoader::invalidFields_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("reason");
+
+    const auto row = [](const QByteArray &name, const QByteArray &members, const QByteArray &field,
+                        const QByteArray &value, const QByteArray &reason) {
+        QTest::newRow(name.constData()) << doc(members.constData()) << QString::fromUtf8(field)
+                                        << QString::fromUtf8(value) << QString::fromUtf8(reason);
+    };
+    const auto listenRow = [&row](const char *name, const QByteArray &address, const char *reason) {
+        row(name, R"("listen": [")" + address + R"("])", "listen[0]", address, reason);
+    };
+    const auto urlRow = [&row](const char *name, const QByteArray &url, const char *reason) {
+        row(name, R"("backends": [{"url": ")" + url + R"("}])", "backends[0].url", url, reason);
+    };
+
+    // version
+    row("version as string", R"("version": "1")", "version", "1", "must be an integer, not a string");
+
+    // unknown fields, with a suggestion when the name is close
+    row("unknown top-level", R"("frobnicate": 1)", "frobnicate", "", "unknown field");
+    row("unknown near workers", R"("worker": 1)", "worker", "", R"(unknown field (did you mean "workers"?))");
+    row("unknown wrong case", R"("Log_Format": "json")", "Log_Format", "", R"(did you mean "log_format"?)");
+
+    // listen
+    row("listen not array", R"("listen": "127.0.0.1:80")", "listen", "127.0.0.1:80",
+        "must be an array of strings, not a string");
+    row("listen empty", R"("listen": [])", "listen", "[]", "must list at least one address");
+    row("listen entry not string", R"("listen": [8080])", "listen[0]", "8080",
+        "must be a string, not a number");
+    listenRow("listen no port", "127.0.0.1", "missing port");
+    listenRow("listen empty port", "127.0.0.1:", "port must be 0..65535");
+    listenRow("listen port too big", "127.0.0.1:65536", "port must be 0..65535");
+    listenRow("listen port negative", "127.0.0.1:-1", "port must be 0..65535");
+    listenRow("listen port not numeric", "127.0.0.1:http", "port must be 0..65535");
+    listenRow("listen port with space", "127.0.0.1: 80", "port must be 0..65535");
+    listenRow("listen no address", ":8080", "missing address");
+    listenRow("listen host name", "example.com:80", "must be an IP address or localhost");
+    listenRow("listen ipv4 out of range", "256.0.0.1:80", "not a valid IPv4 address");
+    listenRow("listen ipv4 short form", "127.1:80", "not a valid IPv4 address");
+    listenRow("listen ipv4 leading zero", "010.0.0.1:80", "not a valid IPv4 address");
+    listenRow("listen ipv6 unbracketed", "::1:80", "IPv6 addresses must be in brackets");
+    listenRow("listen ipv6 unclosed", "[::1:80", "missing ']'");
+    listenRow("listen ipv6 no colon", "[::1]80", "expected ':'");
+    listenRow("listen ipv6 no port", "[::1]", "missing port");
+    listenRow("listen ipv6 invalid", "[fe80::zz]:80", "not a valid IPv6 address");
+    listenRow("listen ipv4 in brackets", "[127.0.0.1]:80", "not a valid IPv6 address");
+    row("listen duplicate", R"("listen": ["127.0.0.1:80", "127.0.0.1:80"])", "listen[1]", "127.0.0.1:80",
+        "duplicate listen address");
+    row("listen duplicate ipv6 spelling", R"("listen": ["[::1]:80", "[0:0::1]:80"])", "listen[1]",
+        "[0:0::1]:80", "duplicate listen address");
+    row("listen duplicate via localhost", R"("listen": ["127.0.0.1:80", "localhost:80"])", "listen[1]",
+        "localhost:80", "duplicate listen address");
+
+    // workers
+    row("workers negative", R"("workers": -1)", "workers", "-1", "must be an integer from 0 to 64");
+    row("workers too many", R"("workers": 65)", "workers", "65", "must be an integer from 0 to 64");
+    row("workers fraction", R"("workers": 1.5)", "workers", "1.5", "must be an integer from 0 to 64");
+    row("workers huge", R"("workers": 1e300)", "workers", "1e+300", "must be an integer from 0 to 64");
+    row("workers string", R"("workers": "2")", "workers", "2",
+        "must be an integer from 0 to 64, not a string");
+    row("workers bool", R"("workers": true)", "workers", "true", "not a boolean");
+    row("workers null", R"("workers": null)", "workers", "null", "not null");
+
+    // backends
+    row("backends not array", R"("backends": {"url": "http://a"})", "backends", R"({"url":"http://a"})",
+        "must be an array of objects, not an object");
+    row("backend not object", R"("backends": ["http://a"])", "backends[0]", "http://a",
+        "must be an object, not a string");
+    row("backend url missing", R"("backends": [{"name": "a"}])", "backends[0].url", "", "is required");
+    row("backend url not string", R"("backends": [{"url": 80}])", "backends[0].url", "80",
+        "must be a string, not a number");
+    urlRow("url without scheme", "127.0.0.1:9001", "must start with http://");
+    urlRow("url https", "https://a", "https backends are not supported");
+    urlRow("url other scheme", "ftp://a", "scheme must be http://");
+    urlRow("url empty host", "http://", "missing host");
+    urlRow("url empty host with port", "http://:80", "missing host");
+    urlRow("url port 0", "http://a:0", "port must be 1..65535");
+    urlRow("url port too big", "http://a:65536", "port must be 1..65535");
+    urlRow("url port empty", "http://a:", "port must be 1..65535");
+    urlRow("url port not numeric", "http://a:http", "port must be 1..65535");
+    urlRow("url path", "http://a/api", R"(path must be empty or "/")");
+    urlRow("url query", "http://a/?x=1", "a query is not allowed");
+    urlRow("url query without path", "http://a?x", "a query is not allowed");
+    urlRow("url fragment", "http://a#top", "a fragment is not allowed");
+    urlRow("url user info", "http://user:pw@a", "user info is not allowed");
+    urlRow("url ipv6 unbracketed", "http://::1", "IPv6 addresses must be in brackets");
+    urlRow("url ipv6 unclosed", "http://[::1", "missing ']'");
+    urlRow("url ipv6 invalid", "http://[::g]:80", "not a valid IPv6 address");
+    urlRow("url ipv4 invalid", "http://300.1.1.1", "not a valid IPv4 address");
+    urlRow("url host bad char", "http://bad!host", "host must be an IP address or a host name");
+    urlRow("url host leading hyphen", "http://-a.example", "host must be an IP address or a host name");
+    urlRow("url host empty label", "http://a..example", "host must be an IP address or a host name");
+    urlRow("url host percent", "http://a%2eb", "host must be an IP address or a host name");
+    row("backend name empty", R"("backends": [{"url": "http://a", "name": ""}])", "backends[0].name", "",
+        "must be 1 to 64 characters");
+    row("backend name space", R"("backends": [{"url": "http://a", "name": "my app"}])", "backends[0].name",
+        "my app", "must be 1 to 64 characters");
+    row("backend name slash", R"("backends": [{"url": "http://a", "name": "a/b"}])", "backends[0].name",
+        "a/b", "must be 1 to 64 characters");
+    row("backend name too long",
+        R"("backends": [{"url": "http://a", "name": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}])",
+        "backends[0].name", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...",
+        "must be 1 to 64 characters");
+    row("backend name not string", R"("backends": [{"url": "http://a", "name": 7}])", "backends[0].name", "7",
+        "must be a string, not a number");
+    row("backend names duplicate",
+        R"("backends": [{"url": "http://a", "name": "x"}, {"url": "http://b", "name": "x"}])",
+        "backends[1].name", "x", "duplicate backend name");
+    row("backend name clashes with default",
+        R"("backends": [{"url": "http://a"}, {"url": "http://b", "name": "backend-1"}])", "backends[1].name",
+        "backend-1", "duplicate backend name");
+    row("backend weight too big", R"("backends": [{"url": "http://a"}, {"url": "http://b", "weight": 5000}])",
+        "backends[1].weight", "5000", "must be an integer from 0 to 1000");
+    row("backend weight negative", R"("backends": [{"url": "http://a", "weight": -1}])", "backends[0].weight",
+        "-1", "must be an integer from 0 to 1000");
+    row("backend weight fraction", R"("backends": [{"url": "http://a", "weight": 2.5}])",
+        "backends[0].weight", "2.5", "must be an integer from 0 to 1000");
+    row("backend weight string", R"("backends": [{"url": "http://a", "weight": "5"}])", "backends[0].weight",
+        "5", "must be an integer from 0 to 1000, not a string");
+    row("backend unknown field", R"("backends": [{"url": "http://a", "wieght": 5}])", "backends[0].wieght",
+        "", R"(unknown field (did you mean "weight"?))");
+    row("backend unknown field far", R"("backends": [{"url": "http://a", "health": {}}])",
+        "backends[0].health", "", "unknown field");
+
+    // timeouts
+    row("timeouts not object", R"("timeouts": 5)", "timeouts", "5", "must be an object, not a number");
+    row("timeouts unknown", R"("timeouts": {"client_header": 5})", "timeouts.client_header", "",
+        R"(did you mean "client_header_ms"?)");
+    for (const char *key : {"client_header_ms", "client_idle_ms", "upstream_connect_ms",
+                            "upstream_response_ms", "upstream_idle_ms", "drain_ms"}) {
+        const QByteArray field = "timeouts." + QByteArray(key);
+        const QByteArray prefix = R"("timeouts": {")" + QByteArray(key) + R"(": )";
+        row(field + " zero", prefix + "0}", field, "0", "must be an integer from 1 to 86400000");
+        row(field + " too big", prefix + "86400001}", field, "86400001",
+            "must be an integer from 1 to 86400000");
+        row(field + " string", prefix + R"("10s"})", field, "10s", "not a string");
+    }
+
+    // limits
+    row("limits not object", R"("limits": [])", "limits", "[]", "must be an object, not an array");
+    row("limits unknown", R"("limits": {"max_headers": 5})", "limits.max_headers", "", "unknown field");
+    row("max_header_bytes too small", R"("limits": {"max_header_bytes": 1023})", "limits.max_header_bytes",
+        "1023", "must be an integer from 1024 to 1048576");
+    row("max_header_bytes too big", R"("limits": {"max_header_bytes": 1048577})", "limits.max_header_bytes",
+        "1048577", "must be an integer from 1024 to 1048576");
+    row("max_request_target_bytes too small", R"("limits": {"max_request_target_bytes": 255})",
+        "limits.max_request_target_bytes", "255", "must be an integer from 256 to 1048576");
+    row("max_request_target_bytes too big", R"("limits": {"max_request_target_bytes": 1048577})",
+        "limits.max_request_target_bytes", "1048577", "must be an integer from 256 to 1048576");
+    row("max_body_bytes negative", R"("limits": {"max_body_bytes": -1})", "limits.max_body_bytes", "-1",
+        "must be an integer from 0 to 9007199254740991");
+    row("max_body_bytes beyond exact doubles", R"("limits": {"max_body_bytes": 9007199254740992})",
+        "limits.max_body_bytes", "9007199254740992", "must be an integer from 0 to 9007199254740991");
+    row("max_body_bytes string", R"("limits": {"max_body_bytes": "1M"})", "limits.max_body_bytes", "1M",
+        "not a string");
+    row("upstream_idle_per_backend negative", R"("limits": {"upstream_idle_per_backend": -1})",
+        "limits.upstream_idle_per_backend", "-1", "must be an integer from 0 to 10000");
+    row("upstream_idle_per_backend too big", R"("limits": {"upstream_idle_per_backend": 10001})",
+        "limits.upstream_idle_per_backend", "10001", "must be an integer from 0 to 10000");
+
+    // log_format, access_log, metrics_interval_ms
+    row("log_format unknown", R"("log_format": "xml")", "log_format", "xml", R"(must be "text" or "json")");
+    row("log_format wrong case", R"("log_format": "JSON")", "log_format", "JSON",
+        R"(must be "text" or "json")");
+    row("log_format not string", R"("log_format": 1)", "log_format", "1", "must be a string, not a number");
+    row("access_log string", R"("access_log": "yes")", "access_log", "yes",
+        "must be true or false, not a string");
+    row("access_log number", R"("access_log": 1)", "access_log", "1", "must be true or false, not a number");
+    row("metrics_interval_ms too small", R"("metrics_interval_ms": 99)", "metrics_interval_ms", "99",
+        "must be an integer from 100 to 60000");
+    row("metrics_interval_ms too big", R"("metrics_interval_ms": 60001)", "metrics_interval_ms", "60001",
+        "must be an integer from 100 to 60000");
+    row("metrics_interval_ms string", R"("metrics_interval_ms": "1s")", "metrics_interval_ms", "1s",
+        "not a string");
+}
+
+void TestConfigLoader::invalidFields()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, field);
+    QFETCH(QString, value);
+    QFETCH(QString, reason);
+
+    const ConfigLoadResult result = ConfigLoader::loadJson(json);
+    // An empty expected value stands for "no value shown" (unknown or missing fields) -- except for
+    // rows whose offending value really is the empty string, which the reason identifies.
+    const bool noValueShown = value.isEmpty() && !reason.contains(u"1 to 64");
+    const QString expectedValue = noValueShown ? QString() : value;
+    const QString mismatch = mismatchOfSingleError(result.errors, field, expectedValue, reason);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(result.errors.constFirst().value.isNull(), noValueShown);
+}
+
+void TestConfigLoader::multipleErrorsAreCollected()
+{
+    const ConfigLoadResult result = ConfigLoader::loadJson(doc(R"(
+        "listen": ["127.0.0.1:80", "nonsense"],
+        "workers": 99,
+        "backends": [{"url": "http://ok"}, {"url": "https://bad"}, {"url": "http://ok2", "weight": 5000}],
+        "timeouts": {"drain_ms": 0},
+        "limits": {"max_header_bytes": 1},
+        "log_format": "yaml",
+        "access_log": "on",
+        "metrics_interval_ms": 5,
+        "extra": true)"));
+
+    QStringList fields;
+    for (const ConfigError &e : result.errors)
+        fields.append(e.field);
+    QCOMPARE(fields, (QStringList{u"listen[1]"_s, u"workers"_s, u"backends[1].url"_s, u"backends[2].weight"_s,
+                                  u"timeouts.drain_ms"_s, u"limits.max_header_bytes"_s, u"log_format"_s,
+                                  u"access_log"_s, u"metrics_interval_ms"_s, u"extra"_s}));
+}
+
+void TestConfigLoader::everyBackendFieldIsReported()
+{
+    const ConfigLoadResult result = ConfigLoader::loadJson(
+        doc(R"("backends": [{"url": "http://a/x", "name": "a b", "weight": 1001, "w": 1}])"));
+    QStringList fields;
+    for (const ConfigError &e : result.errors)
+        fields.append(e.field);
+    QCOMPARE(fields, (QStringList{u"backends[0].url"_s, u"backends[0].name"_s, u"backends[0].weight"_s,
+                                  u"backends[0].w"_s}));
+}
+
+void TestConfigLoader::missingVersion()
+{
+    ConfigLoadResult result = ConfigLoader::loadJson(R"({"workers": 2})");
+    QString mismatch = mismatchOfSingleError(result.errors, u"version"_s, QString(), u"is required"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QVERIFY(result.errors.constFirst().reason.contains(u"version 1"));
+
+    // The rest of the document is still checked.
+    result = ConfigLoader::loadJson(R"({"workers": 200})");
+    QCOMPARE(result.errors.size(), 2);
+    QCOMPARE(result.errors.at(1).field, u"workers"_s);
+}
+
+void TestConfigLoader::unsupportedVersionStopsReading()
+{
+    const ConfigLoadResult result = ConfigLoader::loadJson(R"({"version": 2, "workers": 200, "routes": []})");
+    const QString mismatch = mismatchOfSingleError(result.errors, u"version"_s, u"2"_s,
+                                                   u"unsupported version (this build reads version 1)"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+void TestConfigLoader::syntaxErrorNamesOffset_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("position");
+
+    QTest::newRow("double comma") << QByteArray("{\n  \"version\": 1,,\n}") << u"(line 2, column"_s;
+    QTest::newRow("unterminated") << QByteArray(R"({"version": 1)") << u"(line 1, column"_s;
+    QTest::newRow("trailing garbage") << QByteArray(R"({"version": 1} x)") << u"(line 1, column"_s;
+    QTest::newRow("single quotes") << QByteArray("{'version': 1}") << u"(line 1, column"_s;
+}
+
+void TestConfigLoader::syntaxErrorNamesOffset()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, position);
+
+    QJsonParseError qtError;
+    QJsonDocument::fromJson(json, &qtError);
+    QVERIFY(qtError.error != QJsonParseError::NoError);
+
+    const ConfigLoadResult result = ConfigLoader::loadJson(json, u"test.json"_s);
+    const QString expected = u"JSON syntax error at byte "_s + QString::number(qtError.offset);
+    QString mismatch = mismatchOfSingleError(result.errors, u"test.json"_s, QString(), expected);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QVERIFY(result.errors.constFirst().value.isNull());
+    QVERIFY2(result.errors.constFirst().reason.contains(position),
+             qPrintable(result.errors.constFirst().reason));
+    QVERIFY(result.errors.constFirst().reason.endsWith(u": "_s + qtError.errorString()));
+}
+
+void TestConfigLoader::emptyDocument()
+{
+    for (const QByteArray &json : {QByteArray(), QByteArray(" \n\t")}) {
+        const ConfigLoadResult result = ConfigLoader::loadJson(json);
+        const QString mismatch =
+            mismatchOfSingleError(result.errors, QString(), QString(), u"empty document"_s);
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    }
+}
+
+void TestConfigLoader::topLevelMustBeObject_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::newRow("array") << QByteArray("[1, 2]");
+    QTest::newRow("empty array") << QByteArray("[]");
+}
+
+void TestConfigLoader::topLevelMustBeObject()
+{
+    QFETCH(QByteArray, json);
+    const ConfigLoadResult result = ConfigLoader::loadJson(json, u"x.json"_s);
+    const QString mismatch = mismatchOfSingleError(result.errors, u"x.json"_s, QString(),
+                                                   u"the top level must be a JSON object"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+void TestConfigLoader::loadFileReadsFile()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"fulcrum.json"_s);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(doc(R"("workers": 3, "backends": [{"url": "http://127.0.0.1:9001"}])"));
+    file.close();
+
+    const ConfigLoadResult result = ConfigLoader::loadFile(path);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    QCOMPARE(result.config.workers, 3);
+    QCOMPARE(result.config.backends.size(), 1);
+
+    // Field errors keep their JSON names; only errors about the file as a whole carry the path.
+    file.open(QIODevice::WriteOnly | QIODevice::Truncate);
+    file.write(doc(R"("workers": 300, "backends": [{"url": "http://127.0.0.1:9001"}])"));
+    file.close();
+    const ConfigLoadResult bad = ConfigLoader::loadFile(path);
+    QCOMPARE(bad.errors.size(), 1);
+    QCOMPARE(bad.errors.constFirst().field, u"workers"_s);
+}
+
+void TestConfigLoader::missingFileNamesPathAndReason()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"absent.json"_s);
+    const ConfigLoadResult result = ConfigLoader::loadFile(path);
+    const QString mismatch =
+        mismatchOfSingleError(result.errors, path, QString(), u"No such file or directory"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(result.errors.constFirst().toString(), path + u": cannot open: No such file or directory");
+}
+
+void TestConfigLoader::directoryIsRejected()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const ConfigLoadResult result = ConfigLoader::loadFile(dir.path());
+    const QString mismatch = mismatchOfSingleError(result.errors, dir.path(), QString(), u"is a directory"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+void TestConfigLoader::unreadableFileNamesReason()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"secret.json"_s);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(doc(""));
+    file.close();
+    QVERIFY(file.setPermissions(QFileDevice::WriteOwner));
+    if (file.open(QIODevice::ReadOnly))
+        QSKIP("running with privileges that read any file (root)");
+
+    const ConfigLoadResult result = ConfigLoader::loadFile(path);
+    const QString mismatch = mismatchOfSingleError(result.errors, path, QString(), u"Permission denied"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+void TestConfigLoader::shippedDefaultConfigLoads()
+{
+    const QString path = QFINDTESTDATA("../../../resources/fulcrum.json");
+    QVERIFY2(!path.isEmpty(), "resources/fulcrum.json not found");
+
+    const ConfigLoadResult result = ConfigLoader::loadFile(path);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    QCOMPARE(result.config.listen, QList<ListenAddress>{listenOn(u"127.0.0.1"_s, 8080)});
+    QCOMPARE(result.config.backends, (QList<BackendConfig>{backend(u"app-1"_s, u"127.0.0.1"_s, 9001),
+                                                           backend(u"app-2"_s, u"127.0.0.1"_s, 9002),
+                                                           backend(u"app-3"_s, u"127.0.0.1"_s, 9003)}));
+    // The shipped file spells out the built-in defaults, so it documents them without changing them.
+    ProxyConfig expected = ConfigLoader::defaultConfig();
+    expected.backends = result.config.backends;
+    QCOMPARE(result.config, expected);
+}
+
+QTEST_GUILESS_MAIN(TestConfigLoader)
+#include "tst_configloader.moc"
