@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# fulcrum.sh — one entry point for building, trying, testing and benchmarking Fulcrum.
+#
+# Usage: ./fulcrum.sh setup|demo|test|bench [bench options]
+#   setup   install missing Debian packages (apt-get), configure and build the release preset
+#   demo    setup, start fulcrumd with its built-in demo backends on 127.0.0.1:8080, send a few requests
+#           and show where they went; keeps running until Ctrl-C when stdin is a terminal
+#   test    setup, run the whole suite (ctest --preset release), then the ASan/UBSan stage:
+#             FULCRUM_ASAN=1 always runs it, FULCRUM_ASAN=0 never does; unset, it runs when CI=true and
+#             the release stage left enough of FULCRUM_CI_BUDGET seconds (default 3600)
+#   bench   setup, then bench/compare.sh with the given options (fulcrumd side by side with nginx, HAProxy)
+# Written for Debian bookworm; run as root, or as a user with sudo for the package installation.
+set -euo pipefail
+
+SELF=$(readlink -f "$0")
+cd "$(dirname "$SELF")"
+
+PACKAGES=(build-essential cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-charts-dev
+    qt6-websockets-dev node-llhttp libgl-dev clang-format curl)
+FULCRUMD=build/release/headless/fulcrumd
+
+section() { printf '\n==== %s ====\n' "$*"; }
+die() { printf 'fulcrum.sh: %s\n' "$*" >&2; exit 1; }
+
+is_installed() { # package
+    [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) == "install ok installed" ]]
+}
+
+install_packages() {
+    command -v dpkg-query >/dev/null || die "dpkg-query not found: this script expects Debian bookworm"
+    local missing=() pkg
+    for pkg in "${PACKAGES[@]}"; do
+        is_installed "$pkg" || missing+=("$pkg")
+    done
+    if ((${#missing[@]} == 0)); then
+        echo "all required packages are installed"
+        return
+    fi
+    local sudo=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null || die "missing packages (${missing[*]}): run as root or install sudo"
+        sudo=(sudo)
+    fi
+    echo "installing: ${missing[*]}"
+    "${sudo[@]}" apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+setup() {
+    section "packages"
+    install_packages
+    section "configure (cmake --preset release)"
+    cmake --preset release
+    section "build (cmake --build --preset release)"
+    cmake --build --preset release
+}
+
+port_in_use() { # port
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+DEMO_PID="" DEMO_LOG="" DEMO_TAIL=""
+
+# Stops the demo's fulcrumd: SIGTERM (a graceful drain), SIGKILL if it is still there 10 s later.
+# $1 = 1 when a Ctrl-C already reached fulcrumd too (same process group): its drain gets 3 s first.
+stop_demo() {
+    trap - INT TERM EXIT
+    if [[ -n $DEMO_TAIL ]]; then kill "$DEMO_TAIL" 2>/dev/null || true; fi
+    if [[ -n $DEMO_PID ]]; then
+        local i first_term=$((${1:-0} == 1 ? 30 : 0))
+        for ((i = 0; i < first_term + 100; i++)); do
+            kill -0 "$DEMO_PID" 2>/dev/null || break
+            if ((i == first_term)); then kill -TERM "$DEMO_PID" 2>/dev/null || true; fi
+            sleep 0.1
+        done
+        kill -KILL "$DEMO_PID" 2>/dev/null || true
+        wait "$DEMO_PID" 2>/dev/null || true
+    fi
+    if [[ -n $DEMO_LOG ]]; then rm -f "$DEMO_LOG"; fi
+    DEMO_PID="" DEMO_LOG="" DEMO_TAIL=""
+}
+
+demo() {
+    setup
+    local port=8080 i body bodies=()
+    [[ -x $FULCRUMD ]] || die "$FULCRUMD was not built"
+    if port_in_use "$port"; then die "127.0.0.1:$port is already in use; stop what listens there and retry"; fi
+
+    section "demo: $FULCRUMD --demo --listen 127.0.0.1:$port"
+    DEMO_LOG=$(mktemp /tmp/fulcrum-demo.XXXXXX.log)
+    trap 'stop_demo 0' EXIT
+    trap 'echo; echo "stopping fulcrumd"; stop_demo 1; exit 0' INT
+    trap 'stop_demo 0; exit 143' TERM
+    "$FULCRUMD" --demo --listen "127.0.0.1:$port" >"$DEMO_LOG" 2>&1 &
+    DEMO_PID=$!
+
+    for ((i = 0; i < 100; i++)); do # up to 10 s to start listening
+        kill -0 "$DEMO_PID" 2>/dev/null || { cat "$DEMO_LOG" >&2; die "fulcrumd exited during start-up"; }
+        if port_in_use "$port"; then break; fi
+        sleep 0.1
+    done
+    port_in_use "$port" || { cat "$DEMO_LOG" >&2; die "fulcrumd does not listen on 127.0.0.1:$port"; }
+    cat "$DEMO_LOG"
+
+    section "demo: 12 requests to http://127.0.0.1:$port/"
+    for ((i = 1; i <= 12; i++)); do
+        body=$(curl -sS --max-time 5 "http://127.0.0.1:$port/") || die "request $i failed"
+        printf '%2d  %s\n' "$i" "$body"
+        bodies+=("$body")
+    done
+    section "demo: distribution"
+    printf '%s\n' "${bodies[@]}" | sort | uniq -c
+
+    if [[ -t 0 ]]; then
+        section "demo: fulcrumd keeps running on http://127.0.0.1:$port/ (try: curl http://127.0.0.1:$port/); Ctrl-C stops it"
+        tail -n 0 -f --pid="$DEMO_PID" "$DEMO_LOG" &
+        DEMO_TAIL=$!
+        wait "$DEMO_PID" || true
+    else
+        section "demo: stdin is not a terminal, stopping fulcrumd"
+    fi
+    stop_demo 0
+}
+
+asan_wanted() { # elapsed seconds of the release stage
+    case ${FULCRUM_ASAN:-} in
+    1) echo "FULCRUM_ASAN=1"; return 0 ;;
+    0) echo "skipped: FULCRUM_ASAN=0"; return 1 ;;
+    "") ;;
+    *) die "FULCRUM_ASAN must be 0 or 1, not \"$FULCRUM_ASAN\"" ;;
+    esac
+    if [[ ${CI:-} != true ]]; then
+        echo "skipped: not in CI (set FULCRUM_ASAN=1 to run it)"
+        return 1
+    fi
+    # A sanitizer build and its slower tests take a multiple of the release stage; run it only
+    # when at least twice the release stage's time is left of the budget.
+    local budget=${FULCRUM_CI_BUDGET:-3600} left
+    [[ $budget =~ ^[0-9]+$ ]] || die "FULCRUM_CI_BUDGET must be a number of seconds"
+    left=$((budget - $1))
+    if ((left < 2 * $1)); then
+        echo "skipped: the release stage took $1 s, ${left} s left of FULCRUM_CI_BUDGET=$budget"
+        return 1
+    fi
+    echo "CI=true, release stage took $1 s of FULCRUM_CI_BUDGET=$budget"
+}
+
+test_suite() {
+    local start=$SECONDS
+    section "packages"
+    install_packages
+    local stage_start=$SECONDS
+    section "configure (cmake --preset release)"
+    cmake --preset release
+    section "build (cmake --build --preset release)"
+    cmake --build --preset release
+    export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+    section "test (ctest --preset release)"
+    ctest --preset release
+    local elapsed=$((SECONDS - stage_start))
+
+    section "ASan/UBSan stage"
+    if asan_wanted "$elapsed"; then
+        section "configure (cmake --preset asan)"
+        cmake --preset asan
+        section "build (cmake --build --preset asan)"
+        cmake --build --preset asan
+        section "test (ctest --preset asan)"
+        ctest --preset asan
+    fi
+    section "all tests passed ($((SECONDS - start)) s)"
+}
+
+bench() {
+    setup
+    section "bench: bench/compare.sh $*"
+    exec bench/compare.sh "$@"
+}
+
+usage() {
+    sed -n '3,13p' "$SELF" | sed 's/^# \{0,1\}//'
+}
+
+case ${1:-} in
+setup) setup ;;
+demo) demo ;;
+test) test_suite ;;
+bench) shift; bench "$@" ;;
+-h | --help | help) usage ;;
+*) usage >&2; exit 2 ;;
+esac
