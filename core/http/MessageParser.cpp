@@ -31,6 +31,8 @@ MessageParser::FeedResult MessageParser::feed(const char *data, qsizetype length
     if (m_failure.status != 0)
         return {Progress::Failed, 0};
     const bool headContinues = isInHead();
+    m_feedBegin = data;
+    m_feedEnd = data + length;
     const llhttp_errno_t error = llhttp_execute(&m_parser, data, static_cast<size_t>(length));
     if (error == HPE_OK) {
         // llhttp reports no callback for optional whitespace, so a head that spans whole reads is
@@ -136,6 +138,7 @@ int MessageParser::onHeaderFieldThunk(llhttp_t *p, const char *at, size_t length
             return parser->fail(431, "too many header fields");
         parser->m_headers.append(QByteArray(at, size), QByteArray());
         parser->m_inHeaderValue = false;
+        parser->m_valueReachedFeedEnd = false;
         return parser->countHeadBytes(size + kHeaderLineOverhead);
     }
     parser->m_headers.last().name.append(at, size);
@@ -146,7 +149,13 @@ int MessageParser::onHeaderValueThunk(llhttp_t *p, const char *at, size_t length
 {
     MessageParser *parser = self(p);
     const auto size = static_cast<qsizetype>(length);
+    // llhttp reports an obs-fold continuation as a second value span of the same header. A second
+    // span is legitimate only when the first one ran to the end of the previous read and this one
+    // starts the next; anything else is a fold, which RFC 9112 §5.2 lets a proxy reject.
+    if (parser->m_inHeaderValue && !(parser->m_valueReachedFeedEnd && at == parser->m_feedBegin))
+        return parser->fail(400, "obsolete line folding in header value");
     parser->m_inHeaderValue = true;
+    parser->m_valueReachedFeedEnd = at + length == parser->m_feedEnd;
     parser->m_headers.last().value.append(at, size);
     return parser->countHeadBytes(size);
 }

@@ -88,6 +88,9 @@ private:
     bool m_inMessage = false;
     bool m_headComplete = false;
     bool m_inHeaderValue = false;
+    bool m_valueReachedFeedEnd = false;
+    const char *m_feedBegin = nullptr;
+    const char *m_feedEnd = nullptr;
 };
 
 } // namespace fulcrum

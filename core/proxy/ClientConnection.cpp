@@ -156,8 +156,7 @@ bool ClientConnection::startUpstream(bool allowPooled)
     const Backend &backend = m_table->at(m_backendIndex);
     UpstreamConnection *connection = allowPooled ? m_worker.pool().take(backend) : nullptr;
     if (connection == nullptr) {
-        connection = new UpstreamConnection(backend, m_worker.scratch(), m_worker.scratchSize(), &m_worker);
-        connection->connectToBackend();
+        connection = m_worker.pool().open(backend, m_worker.scratch(), m_worker.scratchSize());
         backendCounters()->connectionsOpened.add();
         setDeadline(m_worker.config().timeouts.upstreamConnectMs);
     } else {
@@ -392,8 +391,10 @@ void ClientConnection::finishExchange()
     setDeadline(m_worker.config().timeouts.clientIdleMs);
     m_parserHoldsMessage = false;
     m_parser.resume();
+    // Pipelined bytes may already wait in the leftover buffer; inside the parser the read loop
+    // itself continues with them.
     if (!m_inParser)
-        QMetaObject::invokeMethod(this, &ClientConnection::readAndParse, Qt::QueuedConnection);
+        readAndParse();
 }
 
 void ClientConnection::releaseUpstream(bool reusable)

@@ -20,13 +20,20 @@ UpstreamConnection *UpstreamPool::take(const Backend &backend)
     QList<UpstreamConnection *> &parked = it.value();
     while (!parked.isEmpty()) {
         UpstreamConnection *connection = parked.takeLast();
-        connection->disconnect(this);
         if (connection->isReusable() && connection->address() == backend.address &&
             connection->port() == backend.config.port)
             return connection;
         connection->close();
     }
     return nullptr;
+}
+
+UpstreamConnection *UpstreamPool::open(const Backend &backend, char *scratch, qsizetype scratchSize)
+{
+    auto *connection = new UpstreamConnection(backend, scratch, scratchSize, parent());
+    connect(connection, &UpstreamConnection::closedWhileIdle, this, &UpstreamPool::forget);
+    connection->connectToBackend();
+    return connection;
 }
 
 void UpstreamPool::release(UpstreamConnection *connection, qint64 nowMs)
@@ -38,7 +45,6 @@ void UpstreamPool::release(UpstreamConnection *connection, qint64 nowMs)
         return;
     }
     connection->setIdleSince(nowMs);
-    connect(connection, &UpstreamConnection::closedWhileIdle, this, &UpstreamPool::forget);
     parked.append(connection);
 }
 
