@@ -75,6 +75,15 @@ int main(int argc, char **argv)
     ProxyConfig config = resolved.config;
     installLogOutput(config.logFormat);
 
+    // Installed before anything listens, so a signal sent as soon as the listen line appears is
+    // queued for the event loop instead of killing the process.
+    SignalWatcher signals;
+    QString error;
+    if (!signals.install(&error)) {
+        qCritical("cannot install signal handlers: %s", qPrintable(error));
+        return 1;
+    }
+
     DemoBackends demo;
     if (options.demo) {
         if (!demo.start()) {
@@ -88,7 +97,6 @@ int main(int argc, char **argv)
     }
 
     ProxyServer server;
-    QString error;
     if (!server.start(config, &error)) {
         qCritical("%s", qPrintable(error));
         return 1;
@@ -110,11 +118,6 @@ int main(int argc, char **argv)
         QCoreApplication::exit(0);
     });
 
-    SignalWatcher signals;
-    if (!signals.install(&error)) {
-        qCritical("cannot install signal handlers: %s", qPrintable(error));
-        return 1;
-    }
     bool terminating = false;
     QObject::connect(&signals, &SignalWatcher::terminateRequested, &app, [&](int signalNumber) {
         if (terminating) {
