@@ -257,6 +257,11 @@ void ClientConnection::onUpstreamReadDone()
     flushClient();
 }
 
+void ClientConnection::onUpstreamConnected()
+{
+    setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+}
+
 void ClientConnection::onUpstreamResponseComplete()
 {
     if (m_responseFraming == ClientBodyFraming::Chunked)

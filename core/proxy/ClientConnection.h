@@ -52,6 +52,7 @@ private:
     void onUpstreamFailed(UpstreamError error, const QByteArray &reason) override;
     void onUpstreamWritable() override;
     void onUpstreamReadDone() override;
+    void onUpstreamConnected() override;
 
     bool startUpstream(bool allowPooled);
     void sendToUpstream(const char *data, qsizetype length);

@@ -94,6 +94,8 @@ void UpstreamConnection::onConnected()
         m_socket.write(m_pending);
         m_pending.clear();
     }
+    if (m_handler != nullptr)
+        m_handler->onUpstreamConnected();
 }
 
 void UpstreamConnection::onReadyRead()

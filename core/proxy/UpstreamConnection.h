@@ -18,6 +18,8 @@ public:
     virtual void onUpstreamResponseComplete() = 0;
     virtual void onUpstreamFailed(UpstreamError error, const QByteArray &reason) = 0;
     virtual void onUpstreamWritable() = 0;
+    // The connection is up: from now on the response timeout applies, not the connect timeout.
+    virtual void onUpstreamConnected() = 0;
     // One read from the backend went through the parser: a moment to flush towards the client.
     virtual void onUpstreamReadDone() = 0;
 };
