@@ -571,7 +571,8 @@ void TestConfigLoader::missingFileNamesPathAndReason()
     const QString mismatch =
         mismatchOfSingleError(result.errors, path, QString(), u"No such file or directory"_s);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    QCOMPARE(result.errors.constFirst().toString(), QString(path + u": cannot open: No such file or directory"_s));
+    QCOMPARE(result.errors.constFirst().toString(),
+             QString(path + u": cannot open: No such file or directory"_s));
 }
 
 void TestConfigLoader::directoryIsRejected()
