@@ -154,7 +154,8 @@ void ClientConnection::onRequestHead(RequestHead &head)
 bool ClientConnection::startUpstream(bool allowPooled)
 {
     const Backend &backend = m_table->at(m_backendIndex);
-    UpstreamConnection *connection = allowPooled ? m_worker.pool().take(backend) : nullptr;
+    UpstreamConnection *connection =
+        allowPooled ? m_worker.pool().take(backend, m_request.framing != BodyFraming::None) : nullptr;
     if (connection == nullptr) {
         connection = m_worker.pool().open(backend, m_worker.scratch(), m_worker.scratchSize());
         backendCounters()->connectionsOpened.add();

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "UpstreamConnection.h"
 
+#include <cerrno>
+#include <sys/socket.h>
+
 namespace fulcrum {
 
 namespace {
@@ -86,6 +89,14 @@ void UpstreamConnection::close()
     deleteLater();
 }
 
+bool UpstreamConnection::peerHasClosed() const
+{
+    char byte = 0;
+    const ssize_t peeked =
+        ::recv(static_cast<int>(m_socket.socketDescriptor()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 void UpstreamConnection::onConnected()
 {
     m_everConnected = true;
@@ -107,10 +118,17 @@ void UpstreamConnection::onReadyRead()
         Q_EMIT closedWhileIdle(this);
         return;
     }
+    bool readAny = false;
     while (m_handler != nullptr && !m_readingPaused) {
         const qint64 received = m_socket.read(m_scratch, m_scratchSize);
-        if (received == 0)
+        if (received == 0) {
+            // An unbuffered socket can report the backend's FIN as a readable event whose read
+            // yields nothing, so an empty first read asks the kernel whether the peer is gone.
+            if (!readAny && peerHasClosed())
+                onDisconnected();
             return;
+        }
+        readAny = true;
         if (received < 0) {
             onDisconnected();
             return;

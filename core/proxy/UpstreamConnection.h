@@ -43,6 +43,9 @@ public:
     qint64 bytesToWrite() const;
     void setReadingPaused(bool paused);
     void close();
+    // Asks the kernel whether the backend has closed its side (a FIN the event loop has not
+    // delivered yet); costs one system call.
+    bool peerHasClosed() const;
 
     bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
     bool isReusable() const { return m_reusable && isConnected() && m_pending.isEmpty(); }

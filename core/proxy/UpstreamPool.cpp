@@ -12,7 +12,7 @@ UpstreamPool::~UpstreamPool()
     clear();
 }
 
-UpstreamConnection *UpstreamPool::take(const Backend &backend)
+UpstreamConnection *UpstreamPool::take(const Backend &backend, bool verifyOpen)
 {
     auto it = m_idle.find(backend.runtime.get());
     if (it == m_idle.end())
@@ -21,7 +21,7 @@ UpstreamConnection *UpstreamPool::take(const Backend &backend)
     while (!parked.isEmpty()) {
         UpstreamConnection *connection = parked.takeLast();
         if (connection->isReusable() && connection->address() == backend.address &&
-            connection->port() == backend.config.port)
+            connection->port() == backend.config.port && !(verifyOpen && connection->peerHasClosed()))
             return connection;
         connection->close();
     }

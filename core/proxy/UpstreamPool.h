@@ -17,8 +17,10 @@ public:
     UpstreamPool(int maxIdlePerBackend, QObject *parent);
     ~UpstreamPool() override;
 
-    // A parked connection to this backend's current address, or nullptr.
-    UpstreamConnection *take(const Backend &backend);
+    // A parked connection to this backend's current address, or nullptr. With verifyOpen, each
+    // candidate is first checked for a close the event loop has not seen yet: for requests whose
+    // body could not be replayed on a fresh connection.
+    UpstreamConnection *take(const Backend &backend, bool verifyOpen);
     // A new connection, owned by the pool's worker, that the pool will hear about when it breaks while
     // parked (connected once here rather than on every park, which showed up in profiles).
     UpstreamConnection *open(const Backend &backend, char *scratch, qsizetype scratchSize);
