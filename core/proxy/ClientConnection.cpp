@@ -151,7 +151,7 @@ void ClientConnection::onRequestHead(RequestHead &head)
         m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
 }
 
-bool ClientConnection::startUpstream(bool allowPooled)
+void ClientConnection::startUpstream(bool allowPooled)
 {
     const Backend &backend = m_table->at(m_backendIndex);
     UpstreamConnection *connection =
@@ -166,7 +166,6 @@ bool ClientConnection::startUpstream(bool allowPooled)
     m_upstream = connection;
     connection->attach(this, m_request.isHead);
     connection->send(m_upstreamHead);
-    return true;
 }
 
 void ClientConnection::sendToUpstream(const char *data, qsizetype length)
@@ -291,19 +290,10 @@ void ClientConnection::onUpstreamFailed(UpstreamError error, const QByteArray &r
         startUpstream(false);
         return;
     }
-    QByteArray text;
-    switch (error) {
-    case UpstreamError::Connect:
-        text = "could not connect to backend " + m_backendName + " (" + reason + ")";
-        break;
-    case UpstreamError::Timeout:
-        text = reason + " (backend " + m_backendName + ")";
-        break;
-    case UpstreamError::Reset:
-    case UpstreamError::InvalidResponse:
-        text = reason + " (backend " + m_backendName + ")";
-        break;
-    }
+    const QByteArray text =
+        error == UpstreamError::Connect
+            ? QByteArray("could not connect to backend " + m_backendName + " (" + reason + ")")
+            : QByteArray(reason + " (backend " + m_backendName + ")");
     answerLocally(error == UpstreamError::Timeout ? 504 : 502, text, true);
 }
 

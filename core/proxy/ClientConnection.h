@@ -54,7 +54,7 @@ private:
     void onUpstreamReadDone() override;
     void onUpstreamConnected() override;
 
-    bool startUpstream(bool allowPooled);
+    void startUpstream(bool allowPooled);
     void sendToUpstream(const char *data, qsizetype length);
     void answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure);
     void writeLocalResponse();
@@ -99,7 +99,6 @@ private:
     bool m_responseComplete = false;
     bool m_keepAlive = true;
     bool m_retried = false;
-    bool m_countUpstreamFailure = false;
 
     Phase m_phase = Phase::AwaitingRequest;
     qint64 m_deadlineMs = 0;
