@@ -2,6 +2,7 @@
 #include "LogOutput.h"
 #include "SignalWatcher.h"
 #include "config/CommandLine.h"
+#include "config/ConfigValues.h"
 #include "demo/DemoBackends.h"
 #include "proxy/ProxyServer.h"
 
@@ -36,6 +37,18 @@ void warnAboutRestartOnlyChanges(const ProxyConfig &running, const ProxyConfig &
         qWarning("reload: listen addresses and worker count take effect only after a restart");
     if (running.timeouts != loaded.timeouts || running.limits != loaded.limits)
         qWarning("reload: timeouts and limits take effect only after a restart");
+}
+
+QString describeBalancing(const BalancingConfig &balancing)
+{
+    QString text = strategyName(balancing.strategy);
+    if (balancing.strategy == StrategyKind::ConsistentHash)
+        text += u" on "_s + hashKeyText(balancing.hashKey);
+    if (balancing.stickyCookie.enabled())
+        text += u", sticky cookie "_s + balancing.stickyCookie.name;
+    if (balancing.slowStartMs > 0)
+        text += u", slow start %1 ms"_s.arg(balancing.slowStartMs);
+    return text;
 }
 
 } // namespace
@@ -106,13 +119,10 @@ int main(int argc, char **argv)
     for (const BackendConfig &backend : config.backends)
         qInfo("backend %s at %s weight %d", qPrintable(backend.name), qPrintable(backend.url()),
               backend.weight);
+    qInfo("balancing: %s", qPrintable(describeBalancing(config.balancing)));
 
-    QObject::connect(&server, &ProxyServer::backendsChanged, &server,
-                     [](const QStringList &added, const QStringList &removed, const QStringList &changed) {
-                         qInfo("backends changed: added [%s] removed [%s] changed [%s]",
-                               qPrintable(added.join(u", ")), qPrintable(removed.join(u", ")),
-                               qPrintable(changed.join(u", ")));
-                     });
+    QObject::connect(&server.backends(), &BackendRegistry::backendChanged, &server,
+                     [](const BackendChange &change) { qInfo("%s", qPrintable(change.describe())); });
     QObject::connect(&server, &ProxyServer::drained, &app, [](bool complete) {
         qInfo(complete ? "drained, exiting" : "drain timeout, exiting with requests cut short");
         QCoreApplication::exit(0);
@@ -145,11 +155,15 @@ int main(int argc, char **argv)
         QList<BackendConfig> backends = reloaded.config.backends;
         if (backends.isEmpty() && options.demo)
             backends = demo.backends();
+        const BalancingConfig balancingBefore = server.backends().balancing();
         QString reloadError;
-        if (!server.setBackends(backends, &reloadError)) {
+        if (!server.backends().apply(reloaded.config.balancing, backends, u"SIGHUP reload"_s, &reloadError)) {
             qWarning("reload refused, keeping the running configuration: %s", qPrintable(reloadError));
             return;
         }
+        if (!(balancingBefore == reloaded.config.balancing))
+            qInfo("balancing: %s -> %s (SIGHUP reload)", qPrintable(describeBalancing(balancingBefore)),
+                  qPrintable(describeBalancing(reloaded.config.balancing)));
         warnAboutRestartOnlyChanges(config, reloaded.config);
         qInfo("configuration reloaded from %s", qPrintable(options.configFile));
     });

@@ -1,20 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "BackendState.h"
 #include "config/ProxyConfig.h"
 #include "metrics/Counters.h"
 
 #include <QHostAddress>
 
+#include <atomic>
 #include <memory>
 
 namespace fulcrum {
 
-// State that outlives any one backend table: counters keep counting across reloads and weight
-// changes as long as the backend keeps its name.
+// State that outlives any one backend table: it keeps counting across reloads and weight changes
+// as long as the backend keeps its name.
 struct BackendRuntime
 {
     WorkerSlots<BackendCounterSlot> counters;
+    // Requests sent to this backend and not finished, over all workers: least-connections and
+    // power-of-two compare it, and a draining backend is idle when it reaches zero. Alone on its
+    // cache line because every worker writes it.
+    alignas(64) std::atomic<int> inFlight{0};
 };
 
 struct Backend
@@ -23,8 +29,15 @@ struct Backend
     QHostAddress address; // resolved once when the table is built, never on the request path
     QByteArray authority; // "host:port", the Host for clients that sent none
     std::shared_ptr<BackendRuntime> runtime;
+    BackendState state = BackendState::Up;
+    int effectiveWeight =
+        -1; // the configured weight (-1 until the table sets it), lower while slow start ramps
+    QByteArray stickyValue; // the sticky cookie's value for this backend: opaque, stable across restarts
 
-    bool inRotation() const { return config.weight > 0; }
+    bool inRotation() const { return state == BackendState::Up && effectiveWeight > 0; }
+    // Requests pinned by a sticky cookie still reach a backend at weight 0 (a soft drain, as in
+    // HAProxy), but never one that is down, draining or in maintenance.
+    bool acceptsSticky() const { return state == BackendState::Up; }
 };
 
 } // namespace fulcrum

@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "BackendTable.h"
 
+#include <QCryptographicHash>
+
 namespace fulcrum {
 
-BackendTable::BackendTable(QList<Backend> backends, quint64 generation)
-    : m_backends(std::move(backends)), m_generation(generation)
-{}
+BackendTable::BackendTable(QList<Backend> backends, quint64 generation, const BalancingConfig &balancing)
+    : m_backends(std::move(backends)), m_generation(generation), m_balancing(balancing)
+{
+    std::vector<RotationEntry> rotation;
+    for (qsizetype i = 0; i < m_backends.size(); ++i) {
+        Backend &backend = m_backends[i];
+        if (backend.effectiveWeight < 0)
+            backend.effectiveWeight = backend.config.weight;
+        if (backend.stickyValue.isEmpty())
+            backend.stickyValue = stickyValueFor(backend.config.name);
+        m_stickyIndex.insert(backend.stickyValue, i);
+        if (backend.inRotation())
+            rotation.push_back({i, backend.effectiveWeight, &backend.runtime->inFlight, backend.config.name});
+    }
+    m_strategy = makeStrategy(m_balancing, std::move(rotation));
+}
 
 qsizetype BackendTable::indexOf(const QString &name) const
 {
@@ -14,6 +29,19 @@ qsizetype BackendTable::indexOf(const QString &name) const
             return i;
     }
     return -1;
+}
+
+qsizetype BackendTable::indexOfStickyValue(QByteArrayView value) const
+{
+    return m_stickyIndex.value(value.toByteArray(), -1);
+}
+
+QByteArray stickyValueFor(const QString &backendName)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData("fulcrum-sticky-v1:");
+    hash.addData(backendName.toUtf8());
+    return hash.result().first(8).toHex();
 }
 
 } // namespace fulcrum

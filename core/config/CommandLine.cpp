@@ -31,10 +31,27 @@ const QList<OptionSpec> &optionSpecs()
          u"Accept clients on ADDR:PORT: an IPv4 address, a bracketed IPv6 address or localhost; port "
          u"0..65535. Repeatable; replaces the config file's \"listen\". Default: 127.0.0.1:8080."_s},
         {{u"backend"_s},
-         u"URL[,weight=N][,name=NAME]"_s,
+         u"URL[,weight=N][,name=NAME][,slow-start=MS]"_s,
          u"Forward to the backend at http://HOST[:PORT] (port 80 by default) with weight 0..1000 "
-         u"(default 1) and a name of 1..64 characters from A-Za-z0-9._- (default backend-<position>). "
-         u"Repeatable; replaces the config file's \"backends\"."_s},
+         u"(default 1), a name of 1..64 characters from A-Za-z0-9._- (default backend-<position>) and a "
+         u"slow start of its own (default: --slow-start). Repeatable; replaces the config file's "
+         u"\"backends\"."_s},
+        {{u"strategy"_s},
+         u"NAME"_s,
+         u"How requests are spread over the backends: round-robin, least-connections, power-of-two, "
+         u"random or consistent-hash. Default: round-robin."_s},
+        {{u"hash-key"_s},
+         u"KEY"_s,
+         u"What consistent-hash hashes: client-ip, path, header:NAME or cookie:NAME. Only with the "
+         u"consistent-hash strategy. Default: client-ip."_s},
+        {{u"sticky-cookie"_s},
+         u"NAME[,max-age=SECONDS]"_s,
+         u"Keep each client on one backend with the cookie NAME; a session cookie unless max-age "
+         u"0..31536000 is given. Default: none."_s},
+        {{u"slow-start"_s},
+         u"MS"_s,
+         u"A backend back up or newly added ramps from 10% to 100% of its weight over MS milliseconds, "
+         u"0..3600000. Default: 0 (no ramp)."_s},
         {{u"workers"_s}, u"N"_s, u"Worker threads, 0..64; 0 starts one per CPU core. Default: 0."_s},
         {{u"config"_s}, u"FILE"_s, u"Read the JSON configuration FILE; the other flags override it."_s},
         {{u"check-config"_s},
@@ -95,6 +112,21 @@ void reportParserErrors(const QCommandLineParser &parser, const QStringList &arg
     errors.append({match.hasMatch() ? match.captured(1) : u"arguments"_s, QString(), parser.errorText()});
 }
 
+struct FlagOption
+{
+    QStringView key;
+    QStringView value; // null when the option has no '='
+};
+
+// "key=value" after a comma in --backend and --sticky-cookie.
+FlagOption splitFlagOption(QStringView part)
+{
+    const qsizetype equals = part.indexOf(u'=');
+    if (equals < 0)
+        return {part, QStringView()};
+    return {part.first(equals), part.sliced(equals + 1)};
+}
+
 Parsed<BackendConfig> parseBackendFlag(const QString &text, qsizetype index)
 {
     const QList<QStringView> parts = QStringView(text).split(u',');
@@ -108,10 +140,9 @@ Parsed<BackendConfig> parseBackendFlag(const QString &text, qsizetype index)
     backend.port = endpoint.value.port;
     bool sawWeight = false;
     bool sawName = false;
+    bool sawSlowStart = false;
     for (const QStringView part : parts.sliced(1)) {
-        const qsizetype equals = part.indexOf(u'=');
-        const QStringView key = equals < 0 ? part : part.first(equals);
-        const QStringView value = equals < 0 ? QStringView() : part.sliced(equals + 1);
+        const auto [key, value] = splitFlagOption(part);
         if (key == u"weight") {
             if (sawWeight)
                 return reject(u"weight is given more than once"_s);
@@ -128,11 +159,45 @@ Parsed<BackendConfig> parseBackendFlag(const QString &text, qsizetype index)
             if (!problem.isEmpty())
                 return reject(u"name "_s + problem);
             backend.name = value.toString();
+        } else if (key == u"slow-start") {
+            if (sawSlowStart)
+                return reject(u"slow-start is given more than once"_s);
+            sawSlowStart = true;
+            const Parsed<qint64> slowStart = parseInteger(value, ranges::slowStartMs);
+            if (!slowStart.ok())
+                return reject(u"slow-start "_s + slowStart.error);
+            backend.slowStartMs = static_cast<int>(slowStart.value);
         } else {
-            return reject(u"unknown backend option \""_s + part + u"\" (expected weight=N or name=NAME)");
+            return reject(u"unknown backend option \""_s + part +
+                          u"\" (expected weight=N, name=NAME or slow-start=MS)");
         }
     }
     return backend;
+}
+
+Parsed<StickyCookie> parseStickyCookieFlag(QStringView text)
+{
+    const QList<QStringView> parts = text.split(u',');
+    const QString problem = checkCookieName(parts.first());
+    if (!problem.isEmpty())
+        return reject(u"name "_s + problem);
+
+    StickyCookie cookie;
+    cookie.name = parts.first().toString();
+    bool sawMaxAge = false;
+    for (const QStringView part : parts.sliced(1)) {
+        const auto [key, value] = splitFlagOption(part);
+        if (key != u"max-age")
+            return reject(u"unknown sticky cookie option \""_s + part + u"\" (expected max-age=SECONDS)");
+        if (sawMaxAge)
+            return reject(u"max-age is given more than once"_s);
+        sawMaxAge = true;
+        const Parsed<qint64> maxAge = parseInteger(value, ranges::cookieMaxAgeS);
+        if (!maxAge.ok())
+            return reject(u"max-age "_s + maxAge.error);
+        cookie.maxAgeS = static_cast<int>(maxAge.value);
+    }
+    return cookie;
 }
 
 void readListen(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
@@ -173,6 +238,37 @@ std::optional<QString> lastValue(const QCommandLineParser &parser, const QString
     if (values.isEmpty())
         return std::nullopt;
     return values.constLast();
+}
+
+// The last value of flag name read by parse into target; a rejection is reported under the flag.
+template <typename T, typename Target>
+void readParsed(const QCommandLineParser &parser, const QString &name, Parsed<T> (*parse)(QStringView),
+                Target &target, QList<ConfigError> &errors)
+{
+    const std::optional<QString> text = lastValue(parser, name);
+    if (!text)
+        return;
+    const Parsed<T> parsed = parse(*text);
+    if (parsed.ok())
+        target = parsed.value;
+    else
+        addFlagError(errors, name, *text, parsed.error);
+}
+
+Parsed<qint64> parseSlowStart(QStringView text)
+{
+    return parseInteger(text, ranges::slowStartMs);
+}
+
+void readBalancing(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    readParsed(parser, u"strategy"_s, parseStrategy, options.strategy, errors);
+    readParsed(parser, u"hash-key"_s, parseHashKey, options.hashKey, errors);
+    readParsed(parser, u"sticky-cookie"_s, parseStickyCookieFlag, options.stickyCookie, errors);
+    std::optional<qint64> slowStart;
+    readParsed(parser, u"slow-start"_s, parseSlowStart, slowStart, errors);
+    if (slowStart)
+        options.slowStartMs = static_cast<int>(*slowStart);
 }
 
 void readScalars(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
@@ -232,6 +328,28 @@ QStringList wrap(const QString &text, qsizetype width)
     return lines;
 }
 
+void mergeBalancing(const CommandLineOptions &options, bool fileLoaded, ConfigLoadResult &result)
+{
+    BalancingConfig &balancing = result.config.balancing;
+    if (options.strategy) {
+        balancing.strategy = *options.strategy;
+        // The file's hash_key went with the file's consistent-hash strategy, which the flag replaces.
+        if (!checkHashKeyApplies(balancing.strategy).isEmpty())
+            balancing.hashKey = HashKey{};
+    }
+    if (options.hashKey) {
+        const QString problem = checkHashKeyApplies(balancing.strategy);
+        if (problem.isEmpty())
+            balancing.hashKey = *options.hashKey;
+        else if (fileLoaded || options.strategy) // else the file's own strategy may be what is wrong
+            result.errors.append({flag(u"hash-key"_s), hashKeyText(*options.hashKey), problem});
+    }
+    if (options.stickyCookie)
+        balancing.stickyCookie = *options.stickyCookie;
+    if (options.slowStartMs)
+        balancing.slowStartMs = *options.slowStartMs;
+}
+
 } // namespace
 
 CommandLineParseResult parseCommandLine(const QStringList &arguments)
@@ -250,6 +368,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
 
     readListen(parser, result.options, result.errors);
     readBackends(parser, result.options, result.errors);
+    readBalancing(parser, result.options, result.errors);
     readScalars(parser, result.options, result.errors);
     return result;
 }
@@ -269,6 +388,7 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
         config.listen = options.listen;
     if (!options.backends.isEmpty())
         config.backends = options.backends;
+    mergeBalancing(options, fileLoaded, result);
     if (options.workers)
         config.workers = *options.workers;
     if (options.logFormat)
@@ -287,6 +407,8 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
 QString commandLineHelpText()
 {
     constexpr qsizetype kLineWidth = 100;
+    // A longer head would squeeze every description; its own description starts on the next line.
+    constexpr qsizetype kMaxHeadWidth = 42;
     QStringList heads;
     qsizetype headWidth = 0;
     for (const OptionSpec &spec : optionSpecs()) {
@@ -296,7 +418,8 @@ QString commandLineHelpText()
         QString head = u"  "_s + names.join(u", "_s);
         if (!spec.valueName.isEmpty())
             head += u" <"_s + spec.valueName + u'>';
-        headWidth = std::max(headWidth, head.size());
+        if (head.size() <= kMaxHeadWidth)
+            headWidth = std::max(headWidth, head.size());
         heads.append(head);
     }
 
@@ -306,7 +429,10 @@ QString commandLineHelpText()
     const QString indent(headWidth + 2, u' ');
     for (qsizetype i = 0; i < heads.size(); ++i) {
         const QStringList lines = wrap(optionSpecs().at(i).description, kLineWidth - indent.size());
-        text += heads.at(i).leftJustified(headWidth + 2) + lines.value(0) + u'\n';
+        if (heads.at(i).size() > headWidth)
+            text += heads.at(i) + u'\n' + indent + lines.value(0) + u'\n';
+        else
+            text += heads.at(i).leftJustified(headWidth + 2) + lines.value(0) + u'\n';
         for (qsizetype j = 1; j < lines.size(); ++j)
             text += indent + lines.at(j) + u'\n';
     }

@@ -17,16 +17,20 @@ namespace fulcrum {
 // not given, so the config file (or the default) decides.
 struct CommandLineOptions
 {
-    QList<ListenAddress> listen;        // --listen, in order
-    QList<BackendConfig> backends;      // --backend, in order; unnamed ones get "backend-<position>"
-    std::optional<int> workers;         // --workers
-    QString configFile;                 // --config; empty: none
-    bool checkConfig = false;           // --check-config
-    std::optional<LogFormat> logFormat; // --log-format
-    std::optional<bool> accessLog;      // --access-log on|off
-    bool demo = false;                  // --demo
-    bool showHelp = false;              // --help / -h
-    bool showVersion = false;           // --version / -v
+    QList<ListenAddress> listen;              // --listen, in order
+    QList<BackendConfig> backends;            // --backend, in order; unnamed ones get "backend-<position>"
+    std::optional<StrategyKind> strategy;     // --strategy
+    std::optional<HashKey> hashKey;           // --hash-key
+    std::optional<StickyCookie> stickyCookie; // --sticky-cookie
+    std::optional<int> slowStartMs;           // --slow-start
+    std::optional<int> workers;               // --workers
+    QString configFile;                       // --config; empty: none
+    bool checkConfig = false;                 // --check-config
+    std::optional<LogFormat> logFormat;       // --log-format
+    std::optional<bool> accessLog;            // --access-log on|off
+    bool demo = false;                        // --demo
+    bool showHelp = false;                    // --help / -h
+    bool showVersion = false;                 // --version / -v
 
     friend bool operator==(const CommandLineOptions &, const CommandLineOptions &) = default;
 };
@@ -46,6 +50,8 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments);
 
 // The configuration fulcrumd runs with: the --config file if any (its errors are passed on), then
 // every flag given overrides it -- a list flag (--listen, --backend) replaces the file's whole list.
+// --strategy other than consistent-hash also drops the file's hash_key, which went with the file's
+// strategy; --hash-key is an error unless the resulting strategy is consistent-hash.
 // Without a file or --listen it listens on 127.0.0.1:8080. At least one backend is required unless
 // --demo is given.
 ConfigLoadResult resolveConfig(const CommandLineOptions &options);

@@ -54,6 +54,34 @@ void readListen(JsonObjectReader &root, QList<ListenAddress> &target)
     target = accepted;
 }
 
+enum class ReadStatus
+{
+    Absent,
+    Valid,
+    Invalid, // reported
+};
+
+// A string member spelled as parse reads it; target is set only when Valid.
+template <typename T>
+ReadStatus readParsed(JsonObjectReader &object, QLatin1StringView key, Parsed<T> (*parse)(QStringView),
+                      T &target)
+{
+    const QJsonValue value = object.take(key);
+    if (value.isUndefined())
+        return ReadStatus::Absent;
+    const QString field = object.field(key);
+    const std::optional<QString> text = object.diagnostics().string(field, value);
+    if (!text)
+        return ReadStatus::Invalid;
+    const Parsed<T> parsed = parse(*text);
+    if (!parsed.ok()) {
+        object.diagnostics().add(field, value, parsed.error);
+        return ReadStatus::Invalid;
+    }
+    target = parsed.value;
+    return ReadStatus::Valid;
+}
+
 // Reads one entry of "backends"; nothing when any of its fields is invalid (each one reported).
 std::optional<BackendConfig> readBackend(JsonObjectReader &object, qsizetype index)
 {
@@ -103,6 +131,15 @@ std::optional<BackendConfig> readBackend(JsonObjectReader &object, qsizetype ind
         valid = valid && n.has_value();
     }
 
+    const QJsonValue slowStart = object.take("slow_start_ms"_L1);
+    if (!slowStart.isUndefined()) {
+        const std::optional<qint64> n =
+            d.integer(object.field("slow_start_ms"_L1), slowStart, ranges::slowStartMs);
+        if (n)
+            backend.slowStartMs = static_cast<int>(*n);
+        valid = valid && n.has_value();
+    }
+
     object.reportUnknown();
     if (!valid)
         return std::nullopt;
@@ -137,6 +174,48 @@ void readBackends(JsonObjectReader &root, QList<BackendConfig> &target)
     target = accepted;
 }
 
+void readStickyCookie(JsonObjectReader &root, StickyCookie &target)
+{
+    std::optional<JsonObjectReader> object = root.object("sticky_cookie"_L1);
+    if (!object)
+        return;
+    JsonDiagnostics &d = object->diagnostics();
+    StickyCookie cookie;
+    const QString nameField = object->field("name"_L1);
+    const QJsonValue name = object->take("name"_L1);
+    if (name.isUndefined()) {
+        d.add(nameField, name, u"is required"_s);
+    } else if (const std::optional<QString> text = d.string(nameField, name)) {
+        const QString problem = checkCookieName(*text);
+        if (problem.isEmpty())
+            cookie.name = *text;
+        else
+            d.add(nameField, name, problem);
+    }
+    object->readInteger("max_age_s"_L1, ranges::cookieMaxAgeS, cookie.maxAgeS);
+    object->reportUnknown();
+    if (cookie.enabled())
+        target = cookie;
+}
+
+// "strategy", "hash_key", "sticky_cookie" and "slow_start_ms" sit at the top level.
+void readBalancing(JsonObjectReader &root, BalancingConfig &target)
+{
+    const ReadStatus strategy = readParsed(root, "strategy"_L1, parseStrategy, target.strategy);
+    HashKey hashKey;
+    if (readParsed(root, "hash_key"_L1, parseHashKey, hashKey) == ReadStatus::Valid) {
+        // An operator who names a key expects hashing; a key the strategy ignores would mislead. Nothing
+        // to add when the strategy itself is wrong (already reported).
+        const QString problem = checkHashKeyApplies(target.strategy);
+        if (problem.isEmpty())
+            target.hashKey = hashKey;
+        else if (strategy != ReadStatus::Invalid)
+            root.diagnostics().add(root.field("hash_key"_L1), hashKeyText(hashKey), problem);
+    }
+    readStickyCookie(root, target.stickyCookie);
+    root.readInteger("slow_start_ms"_L1, ranges::slowStartMs, target.slowStartMs);
+}
+
 void readTimeouts(JsonObjectReader &root, Timeouts &timeouts)
 {
     std::optional<JsonObjectReader> object = root.object("timeouts"_L1);
@@ -163,21 +242,6 @@ void readLimits(JsonObjectReader &root, Limits &limits)
     object->readInteger("upstream_idle_per_backend"_L1, ranges::upstreamIdlePerBackend,
                         limits.upstreamIdlePerBackend);
     object->reportUnknown();
-}
-
-void readLogFormat(JsonObjectReader &root, LogFormat &target)
-{
-    const QJsonValue value = root.take("log_format"_L1);
-    if (value.isUndefined())
-        return;
-    const QString field = root.field("log_format"_L1);
-    if (const std::optional<QString> text = root.diagnostics().string(field, value)) {
-        const Parsed<LogFormat> format = parseLogFormat(*text);
-        if (format.ok())
-            target = format.value;
-        else
-            root.diagnostics().add(field, value, format.error);
-    }
 }
 
 // False when the document is of a version this build does not read: its fields would mean something
@@ -209,9 +273,10 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config)
     readListen(root, config.listen);
     root.readInteger("workers"_L1, ranges::workers, config.workers);
     readBackends(root, config.backends);
+    readBalancing(root, config.balancing);
     readTimeouts(root, config.timeouts);
     readLimits(root, config.limits);
-    readLogFormat(root, config.logFormat);
+    readParsed(root, "log_format"_L1, parseLogFormat, config.logFormat);
     root.readBoolean("access_log"_L1, config.accessLog);
     root.readInteger("metrics_interval_ms"_L1, ranges::metricsIntervalMs, config.metricsIntervalMs);
     root.reportUnknown();

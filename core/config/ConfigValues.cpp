@@ -2,6 +2,7 @@
 #include "ConfigValues.h"
 
 #include <QRegularExpression>
+#include <QStringList>
 
 #include <algorithm>
 
@@ -111,6 +112,39 @@ Parsed<HostPort> splitHostPort(QStringView text)
     out.host = text.first(colon);
     out.port = text.sliced(colon + 1);
     return out;
+}
+
+struct StrategySpelling
+{
+    StrategyKind strategy;
+    QStringView name;
+};
+
+constexpr StrategySpelling kStrategies[] = {
+    {StrategyKind::RoundRobin, u"round-robin"},
+    {StrategyKind::LeastConnections, u"least-connections"},
+    {StrategyKind::PowerOfTwo, u"power-of-two"},
+    {StrategyKind::Random, u"random"},
+    {StrategyKind::ConsistentHash, u"consistent-hash"},
+};
+
+// Header and cookie names: anything longer is a mistake, not a name.
+constexpr qsizetype kMaxTokenLength = 256;
+
+// RFC 9110 section 5.6.2 tchar; RFC 6265 cookie-name is the same set (RFC 2616 token).
+bool isTokenChar(QChar c)
+{
+    static constexpr QStringView kSymbols = u"!#$%&'*+-.^_`|~";
+    return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || isAsciiDigit(c) || kSymbols.contains(c);
+}
+
+QString checkToken(QStringView text)
+{
+    if (text.isEmpty() || text.size() > kMaxTokenLength ||
+        !std::all_of(text.begin(), text.end(), isTokenChar))
+        return u"must be 1 to "_s + QString::number(kMaxTokenLength) +
+               u" characters from A-Z a-z 0-9 ! # $ % & ' * + - . ^ _ ` | ~";
+    return {};
 }
 
 } // namespace
@@ -255,6 +289,83 @@ QString logFormatName(LogFormat format)
     case LogFormat::Json:
         return u"json"_s;
     }
+    return {};
+}
+
+Parsed<StrategyKind> parseStrategy(QStringView text)
+{
+    for (const StrategySpelling &s : kStrategies) {
+        if (text == s.name)
+            return s.strategy;
+    }
+    QStringList names;
+    for (const StrategySpelling &s : kStrategies)
+        names.append(u'"' + s.name.toString() + u'"');
+    const QString last = names.takeLast();
+    return reject(u"must be "_s + names.join(u", "_s) + u" or " + last);
+}
+
+QString strategyName(StrategyKind strategy)
+{
+    for (const StrategySpelling &s : kStrategies) {
+        if (s.strategy == strategy)
+            return s.name.toString();
+    }
+    return {};
+}
+
+Parsed<HashKey> parseHashKey(QStringView text)
+{
+    if (text == u"client-ip")
+        return HashKey{HashKey::Source::ClientIp, {}};
+    if (text == u"path")
+        return HashKey{HashKey::Source::Path, {}};
+    const qsizetype colon = text.indexOf(u':');
+    const QStringView kind = colon < 0 ? text : text.first(colon);
+    const QStringView name = colon < 0 ? QStringView() : text.sliced(colon + 1);
+    if (colon >= 0 && (kind == u"header" || kind == u"cookie")) {
+        const QString problem = checkToken(name);
+        if (!problem.isEmpty())
+            return reject(kind + u" name " + problem);
+        return HashKey{kind == u"header" ? HashKey::Source::Header : HashKey::Source::Cookie,
+                       name.toString()};
+    }
+    return reject(u"must be \"client-ip\", \"path\", \"header:NAME\" or \"cookie:NAME\""_s);
+}
+
+QString hashKeyText(const HashKey &key)
+{
+    switch (key.source) {
+    case HashKey::Source::ClientIp:
+        return u"client-ip"_s;
+    case HashKey::Source::Path:
+        return u"path"_s;
+    case HashKey::Source::Header:
+        return u"header:"_s + key.name;
+    case HashKey::Source::Cookie:
+        return u"cookie:"_s + key.name;
+    }
+    return {};
+}
+
+QString checkHashKeyApplies(StrategyKind strategy)
+{
+    if (strategy == StrategyKind::ConsistentHash)
+        return {};
+    return u"only applies to the consistent-hash strategy (the strategy is \""_s + strategyName(strategy) +
+           u"\")";
+}
+
+QString checkCookieName(QStringView name)
+{
+    const QString problem = checkToken(name);
+    if (!problem.isEmpty())
+        return problem;
+    // RFC 6265bis section 4.1.3; browsers compare these prefixes case-insensitively.
+    if (name.startsWith(u"__Secure-", Qt::CaseInsensitive) ||
+        name.startsWith(u"__Host-", Qt::CaseInsensitive))
+        return u"must not start with __Secure- or __Host- (browsers accept such cookies only with the "
+               u"Secure attribute, which Fulcrum does not set)"_s;
     return {};
 }
 

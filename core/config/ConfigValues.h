@@ -55,6 +55,8 @@ inline constexpr IntRange maxRequestTargetBytes{256, 1024 * 1024};
 inline constexpr IntRange maxBodyBytes{0, (qint64(1) << 53) - 1};
 inline constexpr IntRange upstreamIdlePerBackend{0, 10'000};
 inline constexpr IntRange metricsIntervalMs{100, 60'000};
+inline constexpr IntRange slowStartMs{0, 3'600'000};    // up to an hour
+inline constexpr IntRange cookieMaxAgeS{0, 31'536'000}; // up to a year
 } // namespace ranges
 
 // Where fulcrumd listens when neither the config file nor --listen says: 127.0.0.1:8080.
@@ -82,6 +84,23 @@ QString checkBackendName(QStringView name);
 // "text" or "json".
 Parsed<LogFormat> parseLogFormat(QStringView text);
 QString logFormatName(LogFormat format);
+
+// "round-robin", "least-connections", "power-of-two", "random" or "consistent-hash".
+Parsed<StrategyKind> parseStrategy(QStringView text);
+QString strategyName(StrategyKind strategy);
+
+// "client-ip", "path", "header:NAME" (NAME an HTTP token, RFC 9110) or "cookie:NAME" (NAME a cookie
+// name, RFC 6265); NAME is kept as written.
+Parsed<HashKey> parseHashKey(QStringView text);
+// The spelling parseHashKey reads back.
+QString hashKeyText(const HashKey &key);
+// Empty when a hash key means something under strategy (only consistent-hash hashes), else the reason.
+QString checkHashKeyApplies(StrategyKind strategy);
+
+// Empty when name is a cookie name Fulcrum can set and browsers will send back, else the reason: an
+// RFC 6265 token of 1..256 characters, without the __Secure- / __Host- prefixes (browsers accept those
+// only with the Secure attribute, which Fulcrum does not set).
+QString checkCookieName(QStringView name);
 
 // Listening twice on one address cannot work; port 0 is exempt since each such socket gets its own port.
 bool isDuplicateListen(const QList<ListenAddress> &accepted, const ListenAddress &candidate);

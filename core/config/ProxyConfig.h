@@ -21,10 +21,53 @@ struct BackendConfig
     QString name;
     QString host; // literal address or name resolved once at start/reload
     quint16 port = 80;
-    int weight = 1; // 0..1000; 0 keeps the backend configured but out of rotation
+    int weight = 1;       // 0..1000; 0 keeps the backend configured but out of rotation
+    int slowStartMs = -1; // ramp after coming back; -1 takes the pool's BalancingConfig::slowStartMs
 
     QString url() const;
     friend bool operator==(const BackendConfig &, const BackendConfig &) = default;
+};
+
+enum class StrategyKind
+{
+    RoundRobin,       // "round-robin": smooth weighted round robin, exact across workers
+    LeastConnections, // "least-connections": fewest in-flight requests per unit of weight
+    PowerOfTwo,       // "power-of-two": two weighted random candidates, the less loaded one wins
+    Random,           // "random": weighted random
+    ConsistentHash,   // "consistent-hash": weighted Maglev over HashKey
+};
+
+// What consistent-hash hashes: "client-ip", "header:NAME", "cookie:NAME" or "path".
+struct HashKey
+{
+    enum class Source
+    {
+        ClientIp,
+        Header,
+        Cookie,
+        Path,
+    };
+    Source source = Source::ClientIp;
+    QString name; // the header or cookie name; empty for client-ip and path
+    friend bool operator==(const HashKey &, const HashKey &) = default;
+};
+
+// Cookie-based stickiness on top of any strategy; disabled while name is empty.
+struct StickyCookie
+{
+    QString name;
+    int maxAgeS = 0; // 0: a session cookie (no Max-Age attribute)
+    bool enabled() const { return !name.isEmpty(); }
+    friend bool operator==(const StickyCookie &, const StickyCookie &) = default;
+};
+
+struct BalancingConfig
+{
+    StrategyKind strategy = StrategyKind::RoundRobin;
+    HashKey hashKey;
+    StickyCookie stickyCookie;
+    int slowStartMs = 0; // 0: a backend that comes back takes its full weight at once
+    friend bool operator==(const BalancingConfig &, const BalancingConfig &) = default;
 };
 
 // Every duration in milliseconds.
@@ -59,6 +102,7 @@ struct ProxyConfig
     QList<ListenAddress> listen;
     int workers = 0; // 0: one per core
     QList<BackendConfig> backends;
+    BalancingConfig balancing;
     Timeouts timeouts;
     Limits limits;
     LogFormat logFormat = LogFormat::Text;

@@ -68,13 +68,16 @@ bool isRewrittenInResponse(QByteArrayView name)
 } // namespace
 
 void clientResponseHead(QByteArray &out, const ResponseHead &head, ClientBodyFraming framing,
-                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor)
+                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor,
+                        QByteArrayView setCookie)
 {
     out.append("HTTP/1.1 ").append(QByteArray::number(head.status)).append(' ');
     out.append(head.reason.isEmpty() ? reasonPhrase(head.status) : QByteArrayView(head.reason))
         .append("\r\n");
     appendEndToEndHeaders(out, head.headers, &isRewrittenInResponse);
     appendHeader(out, "X-Request-ID", requestId);
+    if (!setCookie.isEmpty())
+        appendHeader(out, "Set-Cookie", setCookie);
     switch (framing) {
     case ClientBodyFraming::ContentLength:
         appendNumber(out, "Content-Length", head.contentLength);

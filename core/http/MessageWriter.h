@@ -30,8 +30,10 @@ enum class ClientBodyFraming
 namespace writer {
 
 void upstreamRequestHead(QByteArray &out, const RequestHead &head, const ForwardingInfo &forwarding);
+// setCookie, when not empty, is one more Set-Cookie line of the proxy's own (the sticky session).
 void clientResponseHead(QByteArray &out, const ResponseHead &head, ClientBodyFraming framing,
-                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor);
+                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor,
+                        QByteArrayView setCookie = {});
 void interimResponseHead(QByteArray &out, const ResponseHead &head);
 void errorResponse(QByteArray &out, int status, QByteArrayView reason, QByteArrayView requestId,
                    bool keepAlive, bool withBody = true);

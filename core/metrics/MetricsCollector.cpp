@@ -24,6 +24,8 @@ MetricsSnapshotPtr collectMetrics(const BackendTable &table,
         metrics.name = backend.config.name;
         metrics.url = backend.config.url();
         metrics.weight = backend.config.weight;
+        metrics.effectiveWeight = backend.effectiveWeight;
+        metrics.state = backendStateName(backend.state);
         for (int w = 0; w < workerCount; ++w) {
             const BackendCounterSlot &slot = backend.runtime->counters.slot(w);
             metrics.requests += slot.requests.value();

@@ -14,7 +14,9 @@ struct BackendMetrics
 {
     QString name;
     QString url;
-    int weight = 0;
+    int weight = 0;          // as configured or last set
+    int effectiveWeight = 0; // what balancing uses now: lower while slow start ramps
+    QString state;           // "up", "down", "draining", "maintenance"
     quint64 requests = 0;
     std::array<quint64, 5> responsesByClass{}; // 1xx..5xx
     quint64 connectErrors = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ClientConnection.h"
 
+#include "balancing/StickySession.h"
 #include "http/RequestId.h"
 #include "proxy/Worker.h"
 
@@ -128,7 +129,7 @@ void ClientConnection::onRequestHead(RequestHead &head)
     m_worker.listenerCounters().requests.add();
 
     m_table = m_worker.table();
-    m_backendIndex = m_table ? m_worker.strategy().pick(*m_table) : -1;
+    m_backendIndex = m_table ? chooseBackend() : -1;
     if (m_backendIndex < 0) {
         m_worker.listenerCounters().noBackend.add();
         answerLocally(503, "no backend available", false);
@@ -139,6 +140,8 @@ void ClientConnection::onRequestHead(RequestHead &head)
     m_backendRuntime = backend.runtime;
     backendCounters()->requests.add();
     backendCounters()->activeRequests.change(1);
+    m_backendRuntime->inFlight.fetch_add(1, std::memory_order_relaxed);
+    m_holdsBackendSlot = true;
 
     ForwardingInfo forwarding;
     forwarding.clientAddress = m_clientAddress;
@@ -149,6 +152,29 @@ void ClientConnection::onRequestHead(RequestHead &head)
     startUpstream(true);
     if (m_request.expectContinue && m_request.framing != BodyFraming::None)
         m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+qsizetype ClientConnection::chooseBackend()
+{
+    const StickyCookie &sticky = m_table->balancing().stickyCookie;
+    if (sticky.enabled()) {
+        const qsizetype pinned = stickyBackend(*m_table, m_request);
+        if (pinned >= 0)
+            return pinned;
+    }
+    const qsizetype chosen = m_table->pick({m_clientAddress, &m_request});
+    if (sticky.enabled() && chosen >= 0 && needsStickyCookie(*m_table, m_request, chosen))
+        m_setCookie = stickySetCookie(sticky, m_table->at(chosen));
+    return chosen;
+}
+
+void ClientConnection::releaseBackendSlot()
+{
+    if (!m_holdsBackendSlot)
+        return;
+    m_holdsBackendSlot = false;
+    backendCounters()->activeRequests.change(-1);
+    m_backendRuntime->inFlight.fetch_sub(1, std::memory_order_release);
 }
 
 void ClientConnection::startUpstream(bool allowPooled)
@@ -237,7 +263,7 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
     if (m_responseFraming == ClientBodyFraming::UntilClose || !m_requestComplete)
         m_keepAlive = false;
     writer::clientResponseHead(m_out, head, m_responseFraming, m_requestId, m_keepAlive,
-                               m_request.versionMinor);
+                               m_request.versionMinor, m_setCookie);
     if (head.status >= 100 && head.status < 600)
         backendCounters()->responsesByClass[static_cast<std::size_t>(head.status / 100 - 1)].add();
 }
@@ -358,8 +384,7 @@ void ClientConnection::maybeFinishExchange()
 void ClientConnection::finishExchange()
 {
     logExchange();
-    if (BackendCounterSlot *counters = backendCounters())
-        counters->activeRequests.change(-1);
+    releaseBackendSlot();
     if (m_upstream != nullptr)
         releaseUpstream(false);
     ++m_requestsServed;
@@ -371,6 +396,7 @@ void ClientConnection::finishExchange()
     m_backendIndex = -1;
     m_backendName.clear();
     m_backendRuntime.reset();
+    m_setCookie.clear();
     m_responseFraming = ClientBodyFraming::None;
     m_status = 0;
     m_localReason.clear();
@@ -455,10 +481,7 @@ void ClientConnection::abortConnection()
     if (m_closed)
         return;
     m_closed = true;
-    if (m_phase == Phase::Exchanging) {
-        if (BackendCounterSlot *counters = backendCounters())
-            counters->activeRequests.change(-1);
-    }
+    releaseBackendSlot();
     if (m_upstream != nullptr)
         std::exchange(m_upstream, nullptr)->close();
     m_socket.disconnect(this);

@@ -54,6 +54,9 @@ private:
     void onUpstreamReadDone() override;
     void onUpstreamConnected() override;
 
+    qsizetype chooseBackend();
+    // Ends the exchange's claim on its backend (counted in active requests and in-flight).
+    void releaseBackendSlot();
     void startUpstream(bool allowPooled);
     void sendToUpstream(const char *data, qsizetype length);
     void answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure);
@@ -87,6 +90,8 @@ private:
     qsizetype m_backendIndex = -1;
     QByteArray m_backendName;
     std::shared_ptr<BackendRuntime> m_backendRuntime;
+    bool m_holdsBackendSlot = false;
+    QByteArray m_setCookie; // the sticky cookie the response carries, when the client needs a new one
     ClientBodyFraming m_responseFraming = ClientBodyFraming::None;
     int m_status = 0;
     QByteArray m_localReason; // set when the proxy answers itself

@@ -5,7 +5,6 @@
 #include "proxy/ListenSockets.h"
 #include "proxy/Worker.h"
 
-#include <QHostInfo>
 #include <QLoggingCategory>
 #include <QThread>
 
@@ -17,36 +16,11 @@ namespace fulcrum {
 
 Q_LOGGING_CATEGORY(lcProxy, "fulcrum.proxy")
 
-namespace {
-bool resolve(const BackendConfig &config, QHostAddress *address, QString *error)
-{
-    if (address->setAddress(config.host))
-        return true;
-    const QHostInfo info = QHostInfo::fromName(config.host);
-    if (info.error() != QHostInfo::NoError || info.addresses().isEmpty()) {
-        *error =
-            u"backend %1: cannot resolve host \"%2\": %3"_s.arg(config.name, config.host, info.errorString());
-        return false;
-    }
-    *address = info.addresses().constFirst();
-    return true;
-}
-
-QByteArray authorityOf(const BackendConfig &config)
-{
-    const bool v6 = config.host.contains(u':');
-    QByteArray authority = v6 ? "[" + config.host.toUtf8() + "]" : config.host.toUtf8();
-    if (config.port != 80)
-        authority += ":" + QByteArray::number(config.port);
-    return authority;
-}
-} // namespace
-
 ProxyServer::ProxyServer(QObject *parent)
     : QObject(parent), m_listenerCounters(std::make_unique<WorkerSlots<ListenerCounterSlot>>())
 {
-    qRegisterMetaType<BackendTablePtr>();
     qRegisterMetaType<MetricsSnapshotPtr>();
+    connect(&m_registry, &BackendRegistry::tableChanged, this, &ProxyServer::publishTable);
     connect(&m_metricsTimer, &QTimer::timeout, this, [this] { Q_EMIT snapshotPublished(collectSnapshot()); });
     m_drainTimer.setSingleShot(true);
     connect(&m_drainTimer, &QTimer::timeout, this, [this] {
@@ -82,7 +56,8 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
             descriptors[static_cast<std::size_t>(w)].push_back(group[static_cast<std::size_t>(w)]);
         m_bound.append({address.address, port});
     }
-    if (!setBackends(config.backends, error)) {
+    m_registry.setRemovalDrainTimeout(config.timeouts.drainMs);
+    if (!m_registry.apply(config.balancing, config.backends, u"configuration"_s, error)) {
         closeAll();
         m_bound.clear();
         return false;
@@ -97,7 +72,7 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
         thread->start();
         m_workers.push_back(worker);
         m_threads.push_back(thread);
-        QMetaObject::invokeMethod(worker, [worker, table = m_table] {
+        QMetaObject::invokeMethod(worker, [worker, table = m_registry.table()] {
             worker->start();
             worker->setBackendTable(table);
         });
@@ -107,47 +82,8 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
     return true;
 }
 
-bool ProxyServer::setBackends(const QList<BackendConfig> &backends, QString *error)
-{
-    QList<Backend> resolved;
-    QHash<QString, std::shared_ptr<BackendRuntime>> runtimes;
-    for (const BackendConfig &config : backends) {
-        Backend backend;
-        backend.config = config;
-        if (!resolve(config, &backend.address, error))
-            return false;
-        backend.authority = authorityOf(config);
-        backend.runtime = m_runtimes.value(config.name);
-        if (!backend.runtime)
-            backend.runtime = std::make_shared<BackendRuntime>();
-        runtimes.insert(config.name, backend.runtime);
-        resolved.append(std::move(backend));
-    }
-
-    QStringList added, removed, changed;
-    for (const Backend &backend : resolved) {
-        const qsizetype old = m_table ? m_table->indexOf(backend.config.name) : -1;
-        if (old < 0)
-            added.append(backend.config.name);
-        else if (!(m_table->at(old).config == backend.config))
-            changed.append(backend.config.name);
-    }
-    if (m_table) {
-        for (const Backend &backend : m_table->backends()) {
-            if (!runtimes.contains(backend.config.name))
-                removed.append(backend.config.name);
-        }
-    }
-    m_runtimes = std::move(runtimes);
-    publishTable(std::make_shared<const BackendTable>(std::move(resolved), ++m_generation));
-    if (!added.isEmpty() || !removed.isEmpty() || !changed.isEmpty())
-        Q_EMIT backendsChanged(added, removed, changed);
-    return true;
-}
-
 void ProxyServer::publishTable(BackendTablePtr table)
 {
-    m_table = table;
     for (Worker *worker : m_workers)
         QMetaObject::invokeMethod(worker, [worker, table] { worker->setBackendTable(table); });
 }
@@ -155,7 +91,8 @@ void ProxyServer::publishTable(BackendTablePtr table)
 MetricsSnapshotPtr ProxyServer::collectSnapshot() const
 {
     static const BackendTable empty({}, 0);
-    return collectMetrics(m_table ? *m_table : empty, *m_listenerCounters, workerCount(),
+    const BackendTablePtr table = m_registry.table();
+    return collectMetrics(table ? *table : empty, *m_listenerCounters, workerCount(),
                           m_uptime.isValid() ? m_uptime.elapsed() : 0);
 }
 

@@ -3,10 +3,10 @@
 
 #include "balancing/BackendTable.h"
 #include "config/ProxyConfig.h"
+#include "control/BackendRegistry.h"
 #include "metrics/MetricsSnapshot.h"
 
 #include <QElapsedTimer>
-#include <QHash>
 #include <QObject>
 #include <QTimer>
 
@@ -33,10 +33,10 @@ public:
     QList<ListenAddress> boundAddresses() const { return m_bound; }
     int workerCount() const { return static_cast<int>(m_workers.size()); }
 
-    // Replaces the backend set. Backends keep their counters by name; in-flight requests finish on
-    // the table they started with. Refused (with *error naming the backend) if a host cannot be resolved.
-    bool setBackends(const QList<BackendConfig> &backends, QString *error);
-    BackendTablePtr backendTable() const { return m_table; }
+    // Every change to the backends goes through here; each new table reaches every worker before its
+    // next request, while requests in flight finish on the table they started with.
+    BackendRegistry &backends() { return m_registry; }
+    BackendTablePtr backendTable() const { return m_registry.table(); }
 
     // Stops accepting and lets in-flight requests finish; drained() follows, at the latest after
     // the drain timeout.
@@ -47,7 +47,6 @@ public:
 
 Q_SIGNALS:
     void snapshotPublished(fulcrum::MetricsSnapshotPtr snapshot);
-    void backendsChanged(const QStringList &added, const QStringList &removed, const QStringList &changed);
     // complete is false when the drain timeout cut in-flight requests short.
     void drained(bool complete);
 
@@ -60,9 +59,7 @@ private:
     std::vector<Worker *> m_workers;
     std::vector<QThread *> m_threads;
     QList<ListenAddress> m_bound;
-    BackendTablePtr m_table;
-    QHash<QString, std::shared_ptr<BackendRuntime>> m_runtimes;
-    quint64 m_generation = 0;
+    BackendRegistry m_registry;
     QTimer m_metricsTimer;
     QTimer m_drainTimer;
     QElapsedTimer m_uptime;

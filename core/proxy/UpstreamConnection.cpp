@@ -201,6 +201,11 @@ void UpstreamConnection::fail(UpstreamError error, const QByteArray &reason)
 // every callback checks that it still has one.
 void UpstreamConnection::onResponseHead(ResponseHead &head)
 {
+    // "Connection: close" (or an HTTP/1.0 response without keep-alive): the backend is about to close
+    // this connection, so it must not be pooled for the next request, whose FIN check could still
+    // find it open and then lose a request that cannot be retried.
+    if (!head.keepAlive)
+        m_reusable = false;
     if (m_handler != nullptr)
         m_handler->onUpstreamResponseHead(head);
 }

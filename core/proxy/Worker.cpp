@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Worker.h"
 
-#include "balancing/SmoothWeightedRoundRobin.h"
 #include "proxy/ClientConnection.h"
 
 #include <QLoggingCategory>
@@ -30,7 +29,7 @@ int sweepIntervalMs(const Timeouts &timeouts)
 Worker::Worker(int index, const ProxyConfig &config, std::vector<int> listenDescriptors,
                WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd)
     : m_index(index), m_config(config), m_listenDescriptors(std::move(listenDescriptors)),
-      m_listenerCounters(listenerCounters), m_strategy(std::make_unique<SmoothWeightedRoundRobin>()),
+      m_listenerCounters(listenerCounters),
       m_accessLog(config.accessLog ? accessLogFd : -1, config.logFormat),
       m_scratch(std::make_unique<char[]>(kScratchSize))
 {
@@ -61,11 +60,8 @@ void Worker::start()
 void Worker::setBackendTable(BackendTablePtr table)
 {
     m_table = std::move(table);
-    if (m_table) {
-        m_strategy->tableChanged(*m_table);
-        if (m_pool != nullptr)
-            m_pool->retainOnly(*m_table);
-    }
+    if (m_table && m_pool != nullptr)
+        m_pool->retainOnly(*m_table);
 }
 
 void Worker::acceptPending(int listenDescriptor)

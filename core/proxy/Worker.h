@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "balancing/BalancingStrategy.h"
+#include "balancing/BackendTable.h"
 #include "config/ProxyConfig.h"
 #include "http/ParseFailure.h"
 #include "http/RequestId.h"
@@ -43,7 +43,6 @@ public:
     const ProxyConfig &config() const { return m_config; }
     const ParserLimits &parserLimits() const { return m_parserLimits; }
     const BackendTablePtr &table() const { return m_table; }
-    BalancingStrategy &strategy() { return *m_strategy; }
     UpstreamPool &pool() { return *m_pool; }
     ListenerCounterSlot &listenerCounters() { return m_listenerCounters.slot(m_index); }
     RequestIdGenerator &requestIds() { return m_requestIds; }
@@ -74,7 +73,6 @@ private:
     std::vector<std::unique_ptr<QSocketNotifier>> m_acceptNotifiers;
     WorkerSlots<ListenerCounterSlot> &m_listenerCounters;
     BackendTablePtr m_table;
-    std::unique_ptr<BalancingStrategy> m_strategy;
     UpstreamPool *m_pool = nullptr;
     RequestIdGenerator m_requestIds;
     AccessLog m_accessLog;

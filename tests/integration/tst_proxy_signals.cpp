@@ -166,7 +166,10 @@ void TestProxySignals::sighupSwitchesBackendsWithoutFailures()
     // Both new backends share the load.
     QVERIFY(b1.requestCount() > 50 && b2.requestCount() > 50);
     QVERIFY(keepAlive.isConnected());
-    QVERIFY(m_proxy->errorContains("added [b1, b2]"));
+    QVERIFY(m_proxy->errorContains("backend b1: added at http://127.0.0.1:"));
+    QVERIFY(m_proxy->errorContains("backend b2: added at http://127.0.0.1:"));
+    QVERIFY(m_proxy->errorContains("backend a1: state up -> draining (SIGHUP reload)"));
+    QTRY_VERIFY(m_proxy->errorContains("backend a2: removed (drained)"));
 }
 
 void TestProxySignals::sighupWithInvalidFileKeepsRunningConfiguration()

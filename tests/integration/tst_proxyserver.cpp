@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "BalancingTest.h"
 #include "FakeBackend.h"
 #include "RawClient.h"
 #include "proxy/ProxyServer.h"
@@ -11,23 +12,9 @@ using namespace fulcrum::test;
 using namespace Qt::StringLiterals;
 
 namespace {
-BackendConfig configFor(const FakeBackend &backend, int weight = 1)
-{
-    BackendConfig config;
-    config.name = backend.name();
-    config.host = u"127.0.0.1"_s;
-    config.port = backend.port();
-    config.weight = weight;
-    return config;
-}
-
 ProxyConfig proxyConfig(const QList<BackendConfig> &backends)
 {
-    ProxyConfig config;
-    config.listen = {{QHostAddress(QHostAddress::LocalHost), 0}};
-    config.workers = 2;
-    config.backends = backends;
-    config.accessLog = false;
+    ProxyConfig config = inProcessConfig(backends);
     config.metricsIntervalMs = 100;
     return config;
 }
@@ -40,7 +27,7 @@ class TestProxyServer : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void snapshotsCountRequestsPerBackend();
-    void setBackendsSwitchesTraffic();
+    void applySwitchesTraffic();
 };
 
 void TestProxyServer::snapshotsCountRequestsPerBackend()
@@ -50,7 +37,7 @@ void TestProxyServer::snapshotsCountRequestsPerBackend()
     QVERIFY(beta.start());
     ProxyServer server;
     QString error;
-    QVERIFY2(server.start(proxyConfig({configFor(alpha), configFor(beta)}), &error), qPrintable(error));
+    QVERIFY2(server.start(proxyConfig({backendConfigFor(alpha), backendConfigFor(beta)}), &error), qPrintable(error));
     const quint16 port = server.boundAddresses().constFirst().port;
     QVERIFY(port != 0);
 
@@ -77,30 +64,45 @@ void TestProxyServer::snapshotsCountRequestsPerBackend()
         QVERIFY(backend.requests >= 1);
         QCOMPARE(backend.responsesByClass[1], backend.requests);
         QVERIFY(backend.bytesToClient > 0);
+        QCOMPARE(backend.state, u"up"_s);
+        QCOMPARE(backend.effectiveWeight, backend.weight);
         perBackend += backend.requests;
     }
     QCOMPARE(perBackend, 10u);
     QCOMPARE(static_cast<quint64>(alpha.requestCount() + beta.requestCount()), perBackend);
+
+    // An operator's change shows in the next snapshot.
+    QVERIFY(server.backends().setState(u"beta"_s, BackendState::Maintenance, u"test"_s, &error));
+    QVERIFY(spy.wait(2000));
+    const MetricsSnapshotPtr after = spy.constLast().constFirst().value<MetricsSnapshotPtr>();
+    QCOMPARE(after->backends.at(1).name, u"beta"_s);
+    QCOMPARE(after->backends.at(1).state, u"maintenance"_s);
 }
 
-void TestProxyServer::setBackendsSwitchesTraffic()
+void TestProxyServer::applySwitchesTraffic()
 {
     FakeBackend before(u"before"_s), after(u"after"_s);
     QVERIFY(before.start());
     QVERIFY(after.start());
     ProxyServer server;
     QString error;
-    QVERIFY(server.start(proxyConfig({configFor(before)}), &error));
+    QVERIFY(server.start(proxyConfig({backendConfigFor(before)}), &error));
     const quint16 port = server.boundAddresses().constFirst().port;
     RawClient client;
     QVERIFY(client.connectTo(port));
     QCOMPARE(client.request(RawClient::get("/")).status, 200);
 
-    QSignalSpy changed(&server, &ProxyServer::backendsChanged);
-    QVERIFY(server.setBackends({configFor(after)}, &error));
-    QCOMPARE(changed.size(), 1);
-    QCOMPARE(changed.constFirst().at(0).toStringList(), QStringList{u"after"_s});
-    QCOMPARE(changed.constFirst().at(1).toStringList(), QStringList{u"before"_s});
+    QSignalSpy changed(&server.backends(), &BackendRegistry::backendChanged);
+    QVERIFY(server.backends().apply({}, {backendConfigFor(after)}, u"test"_s, &error));
+    // The old backend drains first and leaves once its last request has finished.
+    QTRY_COMPARE(changed.size(), 3);
+    const auto change = [&changed](int i) { return changed.at(i).at(0).value<BackendChange>(); };
+    QCOMPARE(change(0).kind, BackendChange::Kind::Added);
+    QCOMPARE(change(0).backend, u"after"_s);
+    QCOMPARE(change(1).kind, BackendChange::Kind::StateChanged);
+    QCOMPARE(change(1).to, u"draining"_s);
+    QCOMPARE(change(2).kind, BackendChange::Kind::Removed);
+    QCOMPARE(change(2).backend, u"before"_s);
     // Workers pick the table up through their event loops: wait until a request lands on the new one.
     QTRY_VERIFY_WITH_TIMEOUT(client.request(RawClient::get("/")).status == 200 && after.requestCount() > 0,
                              5000);

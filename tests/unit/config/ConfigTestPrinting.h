@@ -19,7 +19,19 @@ inline QString describe(const ListenAddress &a)
 
 inline QString describe(const BackendConfig &b)
 {
-    return b.name + u'=' + b.url() + u" weight " + QString::number(b.weight);
+    const QString slowStart =
+        b.slowStartMs < 0 ? QString() : QStringLiteral(" slow start ") + QString::number(b.slowStartMs);
+    return b.name + u'=' + b.url() + u" weight " + QString::number(b.weight) + slowStart;
+}
+
+inline QString describe(const BalancingConfig &b)
+{
+    const QString cookie = b.stickyCookie.enabled()
+                               ? b.stickyCookie.name + u" max-age " + QString::number(b.stickyCookie.maxAgeS)
+                               : QStringLiteral("none");
+    return QStringLiteral("strategy=%1 hash_key=%2 sticky_cookie=%3 slow_start=%4")
+        .arg(strategyName(b.strategy), hashKeyText(b.hashKey), cookie)
+        .arg(b.slowStartMs);
 }
 
 template <typename T>
@@ -35,10 +47,11 @@ inline QString describe(const ProxyConfig &c)
 {
     const Timeouts &t = c.timeouts;
     const Limits &l = c.limits;
-    return QStringLiteral("listen=%1 workers=%2 backends=%3 timeouts={%4 %5 %6 %7 %8 %9}")
+    return QStringLiteral("listen=%1 workers=%2 backends=%3 %4 timeouts={%5 %6 %7 %8 %9 %10}")
                .arg(describeList(c.listen))
                .arg(c.workers)
                .arg(describeList(c.backends))
+               .arg(describe(c.balancing))
                .arg(t.clientHeaderMs)
                .arg(t.clientIdleMs)
                .arg(t.upstreamConnectMs)
@@ -68,6 +81,16 @@ inline char *toString(const ListenAddress &a)
 inline char *toString(const BackendConfig &b)
 {
     return QTest::toString(describe(b));
+}
+
+inline char *toString(const BalancingConfig &b)
+{
+    return QTest::toString(describe(b));
+}
+
+inline char *toString(const HashKey &k)
+{
+    return QTest::toString(hashKeyText(k));
 }
 
 inline char *toString(const ConfigError &e)

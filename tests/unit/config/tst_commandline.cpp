@@ -7,6 +7,7 @@
 #include <QTest>
 
 #include <functional>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
@@ -24,13 +25,15 @@ QStringList argv(std::initializer_list<const char *> args)
     return out;
 }
 
-BackendConfig backend(const QString &name, const QString &host, quint16 port, int weight = 1)
+BackendConfig backend(const QString &name, const QString &host, quint16 port, int weight = 1,
+                      int slowStartMs = -1)
 {
     BackendConfig b;
     b.name = name;
     b.host = host;
     b.port = port;
     b.weight = weight;
+    b.slowStartMs = slowStartMs;
     return b;
 }
 
@@ -75,6 +78,13 @@ private Q_SLOTS:
     void fileWithoutBackendsNeedsFlagOrDemo();
     void fileErrorsPropagate();
     void missingFileIsReportedAlone();
+
+    void balancingFromFile();
+    void balancingFlagsOverrideFile();
+    void strategyFlagDropsFileHashKey();
+    void hashKeyFlagNeedsConsistentHash_data();
+    void hashKeyFlagNeedsConsistentHash();
+    void hashKeyFlagWithBrokenFileReportsOnlyTheFile();
 
 private:
     QString writeConfig(const QByteArray &json);
@@ -130,6 +140,59 @@ void TestCommandLine::validFlags_data()
                o.backends = {backend(u"first"_s, u"a"_s, 80), backend(u"backend-2"_s, u"b"_s, 80),
                              backend(u"backend-3"_s, u"c"_s, 80, 1000)};
            });
+    QTest::newRow("backend slow-start")
+        << argv({"--backend", "http://a,slow-start=0", "--backend",
+                 "http://b,name=b,slow-start=3600000,weight=2", "--backend", "http://c"})
+        << OptionsEdit([](CommandLineOptions &o) {
+               o.backends = {backend(u"backend-1"_s, u"a"_s, 80, 1, 0),
+                             backend(u"b"_s, u"b"_s, 80, 2, 3'600'000), backend(u"backend-3"_s, u"c"_s, 80)};
+           });
+    for (const auto &[name, strategy] :
+         {std::pair{"round-robin", StrategyKind::RoundRobin},
+          std::pair{"least-connections", StrategyKind::LeastConnections},
+          std::pair{"power-of-two", StrategyKind::PowerOfTwo}, std::pair{"random", StrategyKind::Random},
+          std::pair{"consistent-hash", StrategyKind::ConsistentHash}}) {
+        const QByteArray rowName = "strategy " + QByteArray(name);
+        QTest::newRow(rowName.constData())
+            << argv({"--strategy", name})
+            << OptionsEdit([strategy](CommandLineOptions &o) { o.strategy = strategy; });
+    }
+    QTest::newRow("strategy last wins")
+        << argv({"--strategy", "random", "--strategy=least-connections"})
+        << OptionsEdit([](CommandLineOptions &o) { o.strategy = StrategyKind::LeastConnections; });
+    QTest::newRow("hash-key client-ip")
+        << argv({"--hash-key", "client-ip"}) << OptionsEdit([](CommandLineOptions &o) {
+               o.hashKey = HashKey{HashKey::Source::ClientIp, {}};
+           });
+    QTest::newRow("hash-key path") << argv({"--hash-key=path"}) << OptionsEdit([](CommandLineOptions &o) {
+        o.hashKey = HashKey{HashKey::Source::Path, {}};
+    });
+    QTest::newRow("hash-key header") << argv({"--hash-key", "header:X-Tenant"})
+                                     << OptionsEdit([](CommandLineOptions &o) {
+                                            o.hashKey = HashKey{HashKey::Source::Header, u"X-Tenant"_s};
+                                        });
+    QTest::newRow("hash-key cookie") << argv({"--hash-key", "cookie:sid"})
+                                     << OptionsEdit([](CommandLineOptions &o) {
+                                            o.hashKey = HashKey{HashKey::Source::Cookie, u"sid"_s};
+                                        });
+    QTest::newRow("sticky-cookie name")
+        << argv({"--sticky-cookie", "SERVERID"}) << OptionsEdit([](CommandLineOptions &o) {
+               o.stickyCookie = StickyCookie{u"SERVERID"_s, 0};
+           });
+    QTest::newRow("sticky-cookie max-age")
+        << argv({"--sticky-cookie", "srv,max-age=3600"}) << OptionsEdit([](CommandLineOptions &o) {
+               o.stickyCookie = StickyCookie{u"srv"_s, 3600};
+           });
+    QTest::newRow("sticky-cookie max-age 0 and one year")
+        << argv({"--sticky-cookie", "srv,max-age=0", "--sticky-cookie", "srv2,max-age=31536000"})
+        << OptionsEdit([](CommandLineOptions &o) {
+               o.stickyCookie = StickyCookie{u"srv2"_s, 31'536'000};
+           });
+    QTest::newRow("slow-start 0") << argv({"--slow-start", "0"})
+                                  << OptionsEdit([](CommandLineOptions &o) { o.slowStartMs = 0; });
+    QTest::newRow("slow-start 3600000")
+        << argv({"--slow-start=3600000"})
+        << OptionsEdit([](CommandLineOptions &o) { o.slowStartMs = 3'600'000; });
     QTest::newRow("workers 0") << argv({"--workers", "0"})
                                << OptionsEdit([](CommandLineOptions &o) { o.workers = 0; });
     QTest::newRow("workers 64") << argv({"--workers=64"})
@@ -161,19 +224,26 @@ void TestCommandLine::validFlags_data()
                                   << OptionsEdit([](CommandLineOptions &o) { o.showVersion = true; });
     QTest::newRow("version short") << argv({"-v"})
                                    << OptionsEdit([](CommandLineOptions &o) { o.showVersion = true; });
-    QTest::newRow("everything") << argv({"--config", "f.json", "--listen", "127.0.0.1:0", "--backend",
-                                         "http://h", "--workers", "4", "--log-format", "json", "--access-log",
-                                         "off", "--demo", "--check-config"})
-                                << OptionsEdit([](CommandLineOptions &o) {
-                                       o.configFile = u"f.json"_s;
-                                       o.listen = {listenOn(u"127.0.0.1"_s, 0)};
-                                       o.backends = {backend(u"backend-1"_s, u"h"_s, 80)};
-                                       o.workers = 4;
-                                       o.logFormat = LogFormat::Json;
-                                       o.accessLog = false;
-                                       o.demo = true;
-                                       o.checkConfig = true;
-                                   });
+    QTest::newRow("everything")
+        << argv({"--config",        "f.json",     "--listen", "127.0.0.1:0",     "--backend",
+                 "http://h",        "--workers",  "4",        "--log-format",    "json",
+                 "--access-log",    "off",        "--demo",   "--check-config",  "--strategy",
+                 "consistent-hash", "--hash-key", "path",     "--sticky-cookie", "s,max-age=9",
+                 "--slow-start",    "5000"})
+        << OptionsEdit([](CommandLineOptions &o) {
+               o.configFile = u"f.json"_s;
+               o.listen = {listenOn(u"127.0.0.1"_s, 0)};
+               o.backends = {backend(u"backend-1"_s, u"h"_s, 80)};
+               o.strategy = StrategyKind::ConsistentHash;
+               o.hashKey = HashKey{HashKey::Source::Path, {}};
+               o.stickyCookie = StickyCookie{u"s"_s, 9};
+               o.slowStartMs = 5000;
+               o.workers = 4;
+               o.logFormat = LogFormat::Json;
+               o.accessLog = false;
+               o.demo = true;
+               o.checkConfig = true;
+           });
 }
 
 void TestCommandLine::validFlags()
@@ -187,6 +257,10 @@ void TestCommandLine::validFlags()
     edit(expected);
     QCOMPARE(result.options.listen, expected.listen);
     QCOMPARE(result.options.backends, expected.backends);
+    QCOMPARE(result.options.strategy.has_value(), expected.strategy.has_value());
+    QCOMPARE(result.options.hashKey, expected.hashKey);
+    QCOMPARE(result.options.stickyCookie, expected.stickyCookie);
+    QCOMPARE(result.options.slowStartMs, expected.slowStartMs);
     QVERIFY(result.options == expected);
 }
 
@@ -254,7 +328,83 @@ void TestCommandLine::invalidFlags_data()
         argv({"--backend", "http://x", "--backend", "http://y,name=backend-1"}), "--backend",
         "http://y,name=backend-1", R"(duplicate backend name "backend-1")");
     row("backend missing value", argv({"--backend"}), "--backend", nullptr,
-        "missing value (expected URL[,weight=N][,name=NAME])");
+        "missing value (expected URL[,weight=N][,name=NAME][,slow-start=MS])");
+    row("backend unknown option lists slow-start", argv({"--backend", "http://x,slowstart=1"}), "--backend",
+        "http://x,slowstart=1",
+        R"(unknown backend option "slowstart=1" (expected weight=N, name=NAME or slow-start=MS))");
+    row("backend slow-start too big", argv({"--backend", "http://x,slow-start=3600001"}), "--backend",
+        "http://x,slow-start=3600001", "slow-start must be an integer from 0 to 3600000");
+    row("backend slow-start negative", argv({"--backend", "http://x,slow-start=-1"}), "--backend",
+        "http://x,slow-start=-1", "slow-start must be an integer from 0 to 3600000");
+    row("backend slow-start with unit", argv({"--backend", "http://x,slow-start=30s"}), "--backend",
+        "http://x,slow-start=30s", "slow-start must be an integer from 0 to 3600000");
+    row("backend slow-start without =", argv({"--backend", "http://x,slow-start"}), "--backend",
+        "http://x,slow-start", "slow-start must be an integer from 0 to 3600000");
+    row("backend slow-start twice", argv({"--backend", "http://x,slow-start=1,slow-start=2"}), "--backend",
+        "http://x,slow-start=1,slow-start=2", "slow-start is given more than once");
+
+    // --strategy
+    const char *strategies =
+        R"(must be "round-robin", "least-connections", "power-of-two", "random" or "consistent-hash")";
+    row("strategy unknown", argv({"--strategy", "fastest"}), "--strategy", "fastest", strategies);
+    row("strategy wrong case", argv({"--strategy", "Random"}), "--strategy", "Random", strategies);
+    row("strategy underscore", argv({"--strategy", "round_robin"}), "--strategy", "round_robin", strategies);
+    row("strategy empty", argv({"--strategy", ""}), "--strategy", "", strategies);
+    row("strategy bad last value", argv({"--strategy", "random", "--strategy", "x"}), "--strategy", "x",
+        strategies);
+    row("strategy missing value", argv({"--strategy"}), "--strategy", nullptr,
+        "missing value (expected NAME)");
+
+    // --hash-key
+    const char *hashKeys = R"(must be "client-ip", "path", "header:NAME" or "cookie:NAME")";
+    const QByteArray tokenRule = "must be 1 to 256 characters from A-Z a-z 0-9 ! # $ % & ' * + - . ^ _ ` | ~";
+    const QByteArray headerNameRule = "header name " + tokenRule;
+    const QByteArray cookieNameRule = "cookie name " + tokenRule;
+    const QByteArray nameRule = "name " + tokenRule;
+    row("hash-key unknown", argv({"--hash-key", "ip"}), "--hash-key", "ip", hashKeys);
+    row("hash-key wrong case", argv({"--hash-key", "PATH"}), "--hash-key", "PATH", hashKeys);
+    row("hash-key empty", argv({"--hash-key", ""}), "--hash-key", "", hashKeys);
+    row("hash-key header empty name", argv({"--hash-key", "header:"}), "--hash-key",
+        "header:", headerNameRule.constData());
+    row("hash-key cookie bad name", argv({"--hash-key", "cookie:a b"}), "--hash-key", "cookie:a b",
+        cookieNameRule.constData());
+    row("hash-key missing value", argv({"--hash-key"}), "--hash-key", nullptr,
+        "missing value (expected KEY)");
+
+    // --sticky-cookie
+    row("sticky-cookie empty", argv({"--sticky-cookie", ""}), "--sticky-cookie", "", nameRule.constData());
+    row("sticky-cookie bad name", argv({"--sticky-cookie", "a=b"}), "--sticky-cookie", "a=b",
+        nameRule.constData());
+    row("sticky-cookie empty name with max-age", argv({"--sticky-cookie", ",max-age=5"}), "--sticky-cookie",
+        ",max-age=5", nameRule.constData());
+    row("sticky-cookie __Host- name", argv({"--sticky-cookie", "__Host-srv"}), "--sticky-cookie",
+        "__Host-srv", "name must not start with __Secure- or __Host-");
+    row("sticky-cookie max-age too big", argv({"--sticky-cookie", "srv,max-age=31536001"}), "--sticky-cookie",
+        "srv,max-age=31536001", "max-age must be an integer from 0 to 31536000");
+    row("sticky-cookie max-age negative", argv({"--sticky-cookie", "srv,max-age=-1"}), "--sticky-cookie",
+        "srv,max-age=-1", "max-age must be an integer from 0 to 31536000");
+    row("sticky-cookie max-age empty", argv({"--sticky-cookie", "srv,max-age="}), "--sticky-cookie",
+        "srv,max-age=", "max-age must be an integer from 0 to 31536000");
+    row("sticky-cookie max-age twice", argv({"--sticky-cookie", "srv,max-age=1,max-age=2"}),
+        "--sticky-cookie", "srv,max-age=1,max-age=2", "max-age is given more than once");
+    row("sticky-cookie unknown option", argv({"--sticky-cookie", "srv,path=/"}), "--sticky-cookie",
+        "srv,path=/", R"(unknown sticky cookie option "path=/" (expected max-age=SECONDS))");
+    row("sticky-cookie Max-Age spelling", argv({"--sticky-cookie", "srv,Max-Age=5"}), "--sticky-cookie",
+        "srv,Max-Age=5", R"(unknown sticky cookie option "Max-Age=5")");
+    row("sticky-cookie trailing comma", argv({"--sticky-cookie", "srv,"}), "--sticky-cookie", "srv,",
+        R"(unknown sticky cookie option "")");
+    row("sticky-cookie missing value", argv({"--sticky-cookie"}), "--sticky-cookie", nullptr,
+        "missing value (expected NAME[,max-age=SECONDS])");
+
+    // --slow-start
+    row("slow-start negative", argv({"--slow-start", "-1"}), "--slow-start", "-1",
+        "must be an integer from 0 to 3600000");
+    row("slow-start too big", argv({"--slow-start", "3600001"}), "--slow-start", "3600001",
+        "must be an integer from 0 to 3600000");
+    row("slow-start with unit", argv({"--slow-start", "30s"}), "--slow-start", "30s",
+        "must be an integer from 0 to 3600000");
+    row("slow-start missing value", argv({"--slow-start"}), "--slow-start", nullptr,
+        "missing value (expected MS)");
 
     // --workers
     row("workers too many", argv({"--workers", "65"}), "--workers", "65", "must be an integer from 0 to 64");
@@ -312,10 +462,13 @@ void TestCommandLine::errorTextMatchesReference()
 void TestCommandLine::flagErrorsAreCollected()
 {
     const CommandLineParseResult result = parseCommandLine(
-        argv({"--listen", "nowhere", "--backend", "http://ok", "--backend", "ftp://x", "--workers", "100",
-              "--log-format", "xml", "--access-log", "yes", "--bogus", "stray", "--listen", "127.0.0.1:80"}));
+        argv({"--listen",   "nowhere", "--backend",       "http://ok",    "--backend",    "ftp://x",
+              "--workers",  "100",     "--log-format",    "xml",          "--access-log", "yes",
+              "--bogus",    "stray",   "--listen",        "127.0.0.1:80", "--strategy",   "x",
+              "--hash-key", "y",       "--sticky-cookie", "a b",          "--slow-start", "-5"}));
     QCOMPARE(fieldsOf(result.errors),
-             (QStringList{u"--bogus"_s, u"arguments"_s, u"--listen"_s, u"--backend"_s, u"--workers"_s,
+             (QStringList{u"--bogus"_s, u"arguments"_s, u"--listen"_s, u"--backend"_s, u"--strategy"_s,
+                          u"--hash-key"_s, u"--sticky-cookie"_s, u"--slow-start"_s, u"--workers"_s,
                           u"--log-format"_s, u"--access-log"_s}));
     // The valid flags are still there, for a caller that wants to show what it understood.
     QCOMPARE(result.options.listen, QList<ListenAddress>{listenOn(u"127.0.0.1"_s, 80)});
@@ -336,13 +489,18 @@ void TestCommandLine::helpTextListsEveryFlag()
     const QString help = commandLineHelpText();
     QVERIFY(help.startsWith(u"Usage: fulcrumd [options]\n"));
     for (const QString &flag :
-         {u"--listen <ADDR:PORT>"_s, u"--backend <URL[,weight=N][,name=NAME]>"_s, u"--workers <N>"_s,
-          u"--config <FILE>"_s, u"--check-config"_s, u"--log-format <text|json>"_s,
-          u"--access-log <on|off>"_s, u"--demo"_s, u"-h, --help"_s, u"-v, --version"_s}) {
+         {u"--listen <ADDR:PORT>"_s, u"--backend <URL[,weight=N][,name=NAME][,slow-start=MS]>"_s,
+          u"--strategy <NAME>"_s, u"--hash-key <KEY>"_s, u"--sticky-cookie <NAME[,max-age=SECONDS]>"_s,
+          u"--slow-start <MS>"_s, u"--workers <N>"_s, u"--config <FILE>"_s, u"--check-config"_s,
+          u"--log-format <text|json>"_s, u"--access-log <on|off>"_s, u"--demo"_s, u"-h, --help"_s,
+          u"-v, --version"_s}) {
         QVERIFY2(help.contains(flag), qPrintable(flag));
     }
     for (const QString &line : help.split(u'\n'))
         QVERIFY2(line.size() <= 100, qPrintable(line));
+    for (const QString &name : {u"round-robin"_s, u"least-connections"_s, u"power-of-two"_s, u"random"_s,
+                                u"consistent-hash"_s, u"client-ip"_s, u"header:NAME"_s, u"cookie:NAME"_s})
+        QVERIFY2(help.contains(name), qPrintable(name));
 }
 
 void TestCommandLine::versionText()
@@ -484,6 +642,148 @@ void TestCommandLine::missingFileIsReportedAlone()
     const QString mismatch = mismatchOfSingleError(result.errors, options.configFile, QString(),
                                                    u"cannot open: No such file or directory"_s);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+void TestCommandLine::balancingFromFile()
+{
+    const QString path =
+        writeConfig(R"({"version": 1, "backends": [{"url": "http://a", "slow_start_ms": 500}],
+        "strategy": "consistent-hash", "hash_key": "header:X-Tenant",
+        "sticky_cookie": {"name": "srv", "max_age_s": 60}, "slow_start_ms": 10000})");
+    CommandLineOptions options;
+    options.configFile = path;
+    const ConfigLoadResult result = resolveConfig(options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    const BalancingConfig expected{
+        StrategyKind::ConsistentHash, {HashKey::Source::Header, u"X-Tenant"_s}, {u"srv"_s, 60}, 10'000};
+    QCOMPARE(result.config.balancing, expected);
+    QCOMPARE(result.config.backends, QList<BackendConfig>{backend(u"backend-1"_s, u"a"_s, 80, 1, 500)});
+}
+
+void TestCommandLine::balancingFlagsOverrideFile()
+{
+    const QString path =
+        writeConfig(R"({"version": 1, "backends": [{"url": "http://a", "slow_start_ms": 500}],
+        "strategy": "consistent-hash", "hash_key": "header:X-Tenant",
+        "sticky_cookie": {"name": "srv", "max_age_s": 60}, "slow_start_ms": 10000, "workers": 3})");
+    const CommandLineParseResult parsed = parseCommandLine(
+        argv({"--config", path.toUtf8().constData(), "--hash-key", "cookie:sid", "--sticky-cookie", "lb",
+              "--slow-start", "0", "--backend", "http://b,slow-start=7"}));
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+
+    ProxyConfig expected = ConfigLoader::defaultConfig();
+    expected.workers = 3;
+    expected.backends = {backend(u"backend-1"_s, u"b"_s, 80, 1, 7)};
+    expected.balancing.strategy = StrategyKind::ConsistentHash; // from the file: no --strategy
+    expected.balancing.hashKey = {HashKey::Source::Cookie, u"sid"_s};
+    // The flag replaces the whole cookie: without max-age it is a session cookie again.
+    expected.balancing.stickyCookie = {u"lb"_s, 0};
+    expected.balancing.slowStartMs = 0;
+    QCOMPARE(result.config.balancing, expected.balancing);
+    QCOMPARE(result.config, expected);
+
+    // --strategy alone overrides only the strategy.
+    const CommandLineParseResult onlyStrategy =
+        parseCommandLine(argv({"--config", path.toUtf8().constData(), "--strategy", "consistent-hash"}));
+    const ConfigLoadResult kept = resolveConfig(onlyStrategy.options);
+    QVERIFY2(kept.ok(), qPrintable(formatConfigErrors(kept.errors)));
+    QCOMPARE(
+        kept.config.balancing,
+        (BalancingConfig{
+            StrategyKind::ConsistentHash, {HashKey::Source::Header, u"X-Tenant"_s}, {u"srv"_s, 60}, 10'000}));
+}
+
+void TestCommandLine::strategyFlagDropsFileHashKey()
+{
+    // The file is valid: its key goes with its strategy. Asking for another strategy on the command line
+    // replaces both, rather than failing on a key the operator did not give on this command line.
+    const QString path = writeConfig(R"({"version": 1, "backends": [{"url": "http://a"}],
+        "strategy": "consistent-hash", "hash_key": "path", "sticky_cookie": {"name": "srv"}})");
+    CommandLineOptions options;
+    options.configFile = path;
+    options.strategy = StrategyKind::LeastConnections;
+    const ConfigLoadResult result = resolveConfig(options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    QCOMPARE(result.config.balancing.strategy, StrategyKind::LeastConnections);
+    QCOMPARE(result.config.balancing.hashKey, HashKey{});
+    QCOMPARE(result.config.balancing.stickyCookie, (StickyCookie{u"srv"_s, 0}));
+}
+
+void TestCommandLine::hashKeyFlagNeedsConsistentHash_data()
+{
+    QTest::addColumn<QByteArray>("file"); // empty: no --config
+    QTest::addColumn<QStringList>("flags");
+    QTest::addColumn<QString>("reason"); // empty: valid
+
+    const QByteArray roundRobinFile = R"({"version": 1, "strategy": "round-robin"})";
+    const QByteArray hashFile = R"({"version": 1, "strategy": "consistent-hash"})";
+    const QString notHash =
+        uR"(only applies to the consistent-hash strategy (the strategy is "round-robin"))"_s;
+
+    QTest::newRow("no file, no strategy")
+        << QByteArray() << QStringList{u"--hash-key"_s, u"path"_s} << notHash;
+    QTest::newRow("no file, client-ip is still a key")
+        << QByteArray() << QStringList{u"--hash-key"_s, u"client-ip"_s} << notHash;
+    QTest::newRow("no file, --strategy random")
+        << QByteArray() << QStringList{u"--strategy"_s, u"random"_s, u"--hash-key"_s, u"path"_s}
+        << uR"(only applies to the consistent-hash strategy (the strategy is "random"))"_s;
+    QTest::newRow("no file, --strategy consistent-hash")
+        << QByteArray() << QStringList{u"--strategy"_s, u"consistent-hash"_s, u"--hash-key"_s, u"path"_s}
+        << QString();
+    QTest::newRow("file round-robin") << roundRobinFile << QStringList{u"--hash-key"_s, u"path"_s} << notHash;
+    QTest::newRow("file round-robin, --strategy consistent-hash")
+        << roundRobinFile << QStringList{u"--strategy"_s, u"consistent-hash"_s, u"--hash-key"_s, u"path"_s}
+        << QString();
+    QTest::newRow("file consistent-hash") << hashFile << QStringList{u"--hash-key"_s, u"path"_s} << QString();
+    QTest::newRow("file consistent-hash, --strategy power-of-two")
+        << hashFile << QStringList{u"--strategy"_s, u"power-of-two"_s, u"--hash-key"_s, u"path"_s}
+        << uR"(only applies to the consistent-hash strategy (the strategy is "power-of-two"))"_s;
+}
+
+void TestCommandLine::hashKeyFlagNeedsConsistentHash()
+{
+    QFETCH(QByteArray, file);
+    QFETCH(QStringList, flags);
+    QFETCH(QString, reason);
+
+    QStringList arguments = argv({"--backend", "http://a"}) + flags;
+    if (!file.isEmpty())
+        arguments << u"--config"_s << writeConfig(file);
+    const CommandLineParseResult parsed = parseCommandLine(arguments);
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    if (reason.isEmpty()) {
+        QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+        QCOMPARE(result.config.balancing.strategy, StrategyKind::ConsistentHash);
+        QCOMPARE(result.config.balancing.hashKey, *parsed.options.hashKey);
+        return;
+    }
+    const QString mismatch = mismatchOfSingleError(result.errors, u"--hash-key"_s,
+                                                   flags.at(flags.indexOf(u"--hash-key"_s) + 1), reason);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(result.errors.constFirst().reason, reason);
+}
+
+void TestCommandLine::hashKeyFlagWithBrokenFileReportsOnlyTheFile()
+{
+    // The file's strategy is what is wrong; whether --hash-key applies cannot be told.
+    const QString path =
+        writeConfig(R"({"version": 1, "backends": [{"url": "http://a"}], "strategy": "hash"})");
+    CommandLineOptions options;
+    options.configFile = path;
+    options.hashKey = HashKey{HashKey::Source::Path, {}};
+    ConfigLoadResult result = resolveConfig(options);
+    QCOMPARE(fieldsOf(result.errors), QStringList{u"strategy"_s});
+
+    // With --strategy the flags decide on their own.
+    options.strategy = StrategyKind::Random;
+    result = resolveConfig(options);
+    QCOMPARE(fieldsOf(result.errors), (QStringList{u"strategy"_s, u"--hash-key"_s}));
+    options.strategy = StrategyKind::ConsistentHash;
+    result = resolveConfig(options);
+    QCOMPARE(fieldsOf(result.errors), QStringList{u"strategy"_s});
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

@@ -4,11 +4,13 @@
 
 #include <QFile>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QJsonParseError>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
@@ -24,13 +26,15 @@ QByteArray doc(const char *members)
     return QByteArray(R"({"version": 1, )") + members + '}';
 }
 
-BackendConfig backend(const QString &name, const QString &host, quint16 port, int weight = 1)
+BackendConfig backend(const QString &name, const QString &host, quint16 port, int weight = 1,
+                      int slowStartMs = -1)
 {
     BackendConfig b;
     b.name = name;
     b.host = host;
     b.port = port;
     b.weight = weight;
+    b.slowStartMs = slowStartMs;
     return b;
 }
 
@@ -53,6 +57,8 @@ private Q_SLOTS:
     void invalidFields();
     void multipleErrorsAreCollected();
     void everyBackendFieldIsReported();
+    void hashKeyWithBrokenStrategyReportsOnlyTheStrategy();
+    void everyBalancingFieldIsReported();
     void missingVersion();
     void unsupportedVersionStopsReading();
     void syntaxErrorNamesOffset_data();
@@ -90,6 +96,14 @@ void TestConfigLoader::defaults()
     QCOMPARE(c.logFormat, LogFormat::Text);
     QCOMPARE(c.accessLog, true);
     QCOMPARE(c.metricsIntervalMs, 1'000);
+    QCOMPARE(c.balancing.strategy, StrategyKind::RoundRobin);
+    QCOMPARE(c.balancing.hashKey, (HashKey{HashKey::Source::ClientIp, QString()}));
+    QVERIFY(!c.balancing.stickyCookie.enabled());
+    QCOMPARE(c.balancing.slowStartMs, 0);
+
+    const ConfigLoadResult withBackend = ConfigLoader::loadJson(doc(R"("backends": [{"url": "http://a"}])"));
+    QVERIFY2(withBackend.ok(), qPrintable(formatConfigErrors(withBackend.errors)));
+    QCOMPARE(withBackend.config.backends.constFirst().slowStartMs, -1); // the pool's slow_start_ms
 }
 
 void TestConfigLoader::validFields_data()
@@ -170,6 +184,77 @@ void TestConfigLoader::validFields_data()
                c.backends = {backend(u"backend-1"_s, u"a"_s, 80), backend(u"backend-2"_s, u"a"_s, 80)};
            });
     QTest::newRow("backends empty list") << doc(R"("backends": [])") << ConfigEdit([](ProxyConfig &) {});
+    QTest::newRow("backend slow_start_ms 0 and 3600000")
+        << doc(R"("backends": [{"url": "http://a", "slow_start_ms": 0},
+                               {"url": "http://b", "slow_start_ms": 3600000}, {"url": "http://c"}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 80, 1, 0),
+                             backend(u"backend-2"_s, u"b"_s, 80, 1, 3'600'000),
+                             backend(u"backend-3"_s, u"c"_s, 80)};
+           });
+
+    // strategy, hash_key
+    for (const auto &[name, strategy] :
+         {std::pair{"round-robin", StrategyKind::RoundRobin},
+          std::pair{"least-connections", StrategyKind::LeastConnections},
+          std::pair{"power-of-two", StrategyKind::PowerOfTwo}, std::pair{"random", StrategyKind::Random},
+          std::pair{"consistent-hash", StrategyKind::ConsistentHash}}) {
+        const QByteArray rowName = "strategy " + QByteArray(name);
+        const QByteArray members = R"("strategy": ")" + QByteArray(name) + '"';
+        QTest::newRow(rowName.constData())
+            << doc(members.constData())
+            << ConfigEdit([strategy](ProxyConfig &c) { c.balancing.strategy = strategy; });
+    }
+    for (const auto &[text, key] :
+         {std::pair{"client-ip", HashKey{HashKey::Source::ClientIp, QString()}},
+          std::pair{"path", HashKey{HashKey::Source::Path, QString()}},
+          std::pair{"header:X-Tenant-Id", HashKey{HashKey::Source::Header, u"X-Tenant-Id"_s}},
+          std::pair{"cookie:session", HashKey{HashKey::Source::Cookie, u"session"_s}}}) {
+        const QByteArray rowName = "hash_key " + QByteArray(text);
+        const QByteArray members = R"("strategy": "consistent-hash", "hash_key": ")" + QByteArray(text) + '"';
+        QTest::newRow(rowName.constData()) << doc(members.constData()) << ConfigEdit([key](ProxyConfig &c) {
+            c.balancing.strategy = StrategyKind::ConsistentHash;
+            c.balancing.hashKey = key;
+        });
+    }
+    QTest::newRow("hash_key before strategy")
+        << doc(R"("hash_key": "path", "strategy": "consistent-hash")") << ConfigEdit([](ProxyConfig &c) {
+               c.balancing.strategy = StrategyKind::ConsistentHash;
+               c.balancing.hashKey = {HashKey::Source::Path, {}};
+           });
+
+    // sticky_cookie, slow_start_ms
+    QTest::newRow("sticky_cookie name only")
+        << doc(R"("sticky_cookie": {"name": "SERVERID"})") << ConfigEdit([](ProxyConfig &c) {
+               c.balancing.stickyCookie = {u"SERVERID"_s, 0};
+           });
+    QTest::newRow("sticky_cookie max_age_s 0")
+        << doc(R"("sticky_cookie": {"name": "srv", "max_age_s": 0})") << ConfigEdit([](ProxyConfig &c) {
+               c.balancing.stickyCookie = {u"srv"_s, 0};
+           });
+    QTest::newRow("sticky_cookie max_age_s one year")
+        << doc(R"("sticky_cookie": {"max_age_s": 31536000, "name": "srv"})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.balancing.stickyCookie = {u"srv"_s, 31'536'000};
+           });
+    QTest::newRow("sticky_cookie with consistent-hash")
+        << doc(R"("strategy": "consistent-hash", "hash_key": "cookie:sid", "sticky_cookie": {"name": "srv"})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.balancing.strategy = StrategyKind::ConsistentHash;
+               c.balancing.hashKey = {HashKey::Source::Cookie, u"sid"_s};
+               c.balancing.stickyCookie = {u"srv"_s, 0};
+           });
+    QTest::newRow("slow_start_ms 0") << doc(R"("slow_start_ms": 0)")
+                                     << ConfigEdit([](ProxyConfig &c) { c.balancing.slowStartMs = 0; });
+    QTest::newRow("slow_start_ms 3600000")
+        << doc(R"("slow_start_ms": 3600000)")
+        << ConfigEdit([](ProxyConfig &c) { c.balancing.slowStartMs = 3'600'000; });
+    QTest::newRow("slow_start_ms pool and backend")
+        << doc(R"("slow_start_ms": 30000, "backends": [{"url": "http://a", "slow_start_ms": 0}, {"url": "http://b"}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.balancing.slowStartMs = 30'000;
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 80, 1, 0), backend(u"backend-2"_s, u"b"_s, 80)};
+           });
 
     // timeouts: each at both ends of 1..86400000
     QTest::newRow("timeouts min")
@@ -359,6 +444,96 @@ void TestConfigLoader::invalidFields_data()
         "", R"(unknown field (did you mean "weight"?))");
     row("backend unknown field far", R"("backends": [{"url": "http://a", "health": {}}])",
         "backends[0].health", "", "unknown field");
+    row("backend slow_start_ms negative",
+        R"("backends": [{"url": "http://a"}, {"url": "http://b", "slow_start_ms": -1}])",
+        "backends[1].slow_start_ms", "-1", "must be an integer from 0 to 3600000");
+    row("backend slow_start_ms too big", R"("backends": [{"url": "http://a", "slow_start_ms": 3600001}])",
+        "backends[0].slow_start_ms", "3600001", "must be an integer from 0 to 3600000");
+    row("backend slow_start_ms string", R"("backends": [{"url": "http://a", "slow_start_ms": "10s"}])",
+        "backends[0].slow_start_ms", "10s", "must be an integer from 0 to 3600000, not a string");
+    row("backend slow_start_ms fraction", R"("backends": [{"url": "http://a", "slow_start_ms": 0.5}])",
+        "backends[0].slow_start_ms", "0.5", "must be an integer from 0 to 3600000");
+    row("backend slow_start unknown", R"("backends": [{"url": "http://a", "slow_start": 5}])",
+        "backends[0].slow_start", "", R"(unknown field (did you mean "slow_start_ms"?))");
+
+    // strategy
+    const char *strategies =
+        R"(must be "round-robin", "least-connections", "power-of-two", "random" or "consistent-hash")";
+    row("strategy unknown", R"("strategy": "weighted")", "strategy", "weighted", strategies);
+    row("strategy wrong case", R"("strategy": "Round-Robin")", "strategy", "Round-Robin", strategies);
+    row("strategy underscore", R"("strategy": "least_connections")", "strategy", "least_connections",
+        strategies);
+    row("strategy empty", R"("strategy": "")", "strategy", "", strategies);
+    row("strategy not string", R"("strategy": 1)", "strategy", "1", "must be a string, not a number");
+    row("strategy null", R"("strategy": null)", "strategy", "null", "must be a string, not null");
+    row("strategy unknown field", R"("stratgy": "random")", "stratgy", "", R"(did you mean "strategy"?)");
+
+    // hash_key
+    const char *hashKeys = R"(must be "client-ip", "path", "header:NAME" or "cookie:NAME")";
+    const char *tokenRule = "must be 1 to 256 characters from A-Z a-z 0-9 ! # $ % & ' * + - . ^ _ ` | ~";
+    const auto hashKeyRow = [&row](const char *name, const QByteArray &key, const QByteArray &reason) {
+        row(name, R"("strategy": "consistent-hash", "hash_key": ")" + key + '"', "hash_key", key, reason);
+    };
+    hashKeyRow("hash_key unknown source", "query:id", hashKeys);
+    hashKeyRow("hash_key wrong case", "Client-IP", hashKeys);
+    hashKeyRow("hash_key header without name", "header", hashKeys);
+    hashKeyRow("hash_key header empty name", "header:", "header name " + QByteArray(tokenRule));
+    hashKeyRow("hash_key header name with space", "header:X Id", "header name " + QByteArray(tokenRule));
+    hashKeyRow("hash_key cookie empty name", "cookie:", "cookie name " + QByteArray(tokenRule));
+    hashKeyRow("hash_key cookie name with =", "cookie:a=b", "cookie name " + QByteArray(tokenRule));
+    row("hash_key not string", R"("strategy": "consistent-hash", "hash_key": ["path"])", "hash_key",
+        R"(["path"])", "must be a string, not an array");
+    row("hash_key without strategy", R"("hash_key": "path")", "hash_key", "path",
+        R"(only applies to the consistent-hash strategy (the strategy is "round-robin"))");
+    row("hash_key client-ip without strategy", R"("hash_key": "client-ip")", "hash_key", "client-ip",
+        R"(only applies to the consistent-hash strategy (the strategy is "round-robin"))");
+    row("hash_key with random", R"("strategy": "random", "hash_key": "header:X-Id")", "hash_key",
+        "header:X-Id", R"(only applies to the consistent-hash strategy (the strategy is "random"))");
+    row("hash_key with least-connections", R"("hash_key": "cookie:sid", "strategy": "least-connections")",
+        "hash_key", "cookie:sid", R"((the strategy is "least-connections"))");
+
+    // sticky_cookie
+    row("sticky_cookie not object", R"("sticky_cookie": "srv")", "sticky_cookie", "srv",
+        "must be an object, not a string");
+    row("sticky_cookie true", R"("sticky_cookie": true)", "sticky_cookie", "true",
+        "must be an object, not a boolean");
+    row("sticky_cookie name missing", R"("sticky_cookie": {})", "sticky_cookie.name", "", "is required");
+    row("sticky_cookie name missing with max_age_s", R"("sticky_cookie": {"max_age_s": 60})",
+        "sticky_cookie.name", "", "is required");
+    row("sticky_cookie name empty", R"("sticky_cookie": {"name": ""})", "sticky_cookie.name", "", tokenRule);
+    row("sticky_cookie name with space", R"("sticky_cookie": {"name": "my srv"})", "sticky_cookie.name",
+        "my srv", tokenRule);
+    row("sticky_cookie name with ;", R"("sticky_cookie": {"name": "a;b"})", "sticky_cookie.name", "a;b",
+        tokenRule);
+    row("sticky_cookie name too long", R"("sticky_cookie": {"name": ")" + QByteArray(257, 'c') + R"("})",
+        "sticky_cookie.name", QByteArray(60, 'c') + "...", tokenRule);
+    row("sticky_cookie name __Host-", R"("sticky_cookie": {"name": "__Host-srv"})", "sticky_cookie.name",
+        "__Host-srv", "must not start with __Secure- or __Host-");
+    row("sticky_cookie name __Secure-", R"("sticky_cookie": {"name": "__secure-srv"})", "sticky_cookie.name",
+        "__secure-srv", "which Fulcrum does not set");
+    row("sticky_cookie name not string", R"("sticky_cookie": {"name": 1})", "sticky_cookie.name", "1",
+        "must be a string, not a number");
+    row("sticky_cookie max_age_s negative", R"("sticky_cookie": {"name": "srv", "max_age_s": -1})",
+        "sticky_cookie.max_age_s", "-1", "must be an integer from 0 to 31536000");
+    row("sticky_cookie max_age_s too big", R"("sticky_cookie": {"name": "srv", "max_age_s": 31536001})",
+        "sticky_cookie.max_age_s", "31536001", "must be an integer from 0 to 31536000");
+    row("sticky_cookie max_age_s string", R"("sticky_cookie": {"name": "srv", "max_age_s": "1h"})",
+        "sticky_cookie.max_age_s", "1h", "must be an integer from 0 to 31536000, not a string");
+    row("sticky_cookie max_age unknown", R"("sticky_cookie": {"name": "srv", "max_age": 60})",
+        "sticky_cookie.max_age", "", R"(unknown field (did you mean "max_age_s"?))");
+    row("sticky_cookie unknown field", R"("sticky_cookie": {"name": "srv", "secure": true})",
+        "sticky_cookie.secure", "", "unknown field");
+
+    // slow_start_ms
+    row("slow_start_ms negative", R"("slow_start_ms": -1)", "slow_start_ms", "-1",
+        "must be an integer from 0 to 3600000");
+    row("slow_start_ms too big", R"("slow_start_ms": 3600001)", "slow_start_ms", "3600001",
+        "must be an integer from 0 to 3600000");
+    row("slow_start_ms fraction", R"("slow_start_ms": 1.5)", "slow_start_ms", "1.5",
+        "must be an integer from 0 to 3600000");
+    row("slow_start_ms string", R"("slow_start_ms": "30s")", "slow_start_ms", "30s",
+        "must be an integer from 0 to 3600000, not a string");
+    row("slow_start unknown", R"("slow_start": 100)", "slow_start", "", R"(did you mean "slow_start_ms"?)");
 
     // timeouts
     row("timeouts not object", R"("timeouts": 5)", "timeouts", "5", "must be an object, not a number");
@@ -421,8 +596,8 @@ void TestConfigLoader::invalidFields()
 
     const ConfigLoadResult result = ConfigLoader::loadJson(json);
     // An empty expected value stands for "no value shown" (unknown or missing fields) -- except for
-    // rows whose offending value really is the empty string, which the reason identifies.
-    const bool noValueShown = value.isEmpty() && !reason.contains(u"1 to 64");
+    // rows whose offending value really is the empty string, whose reason says what it must be.
+    const bool noValueShown = value.isEmpty() && !reason.startsWith(u"must ");
     const QString expectedValue = noValueShown ? QString() : value;
     const QString mismatch = mismatchOfSingleError(result.errors, field, expectedValue, reason);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
@@ -434,7 +609,11 @@ void TestConfigLoader::multipleErrorsAreCollected()
     const ConfigLoadResult result = ConfigLoader::loadJson(doc(R"(
         "listen": ["127.0.0.1:80", "nonsense"],
         "workers": 99,
-        "backends": [{"url": "http://ok"}, {"url": "https://bad"}, {"url": "http://ok2", "weight": 5000}],
+        "backends": [{"url": "http://ok"}, {"url": "https://bad"}, {"url": "http://ok2", "weight": 5000},
+                     {"url": "http://ok3", "slow_start_ms": -5}],
+        "strategy": "fastest",
+        "sticky_cookie": {"name": "a b"},
+        "slow_start_ms": 1e9,
         "timeouts": {"drain_ms": 0},
         "limits": {"max_header_bytes": 1},
         "log_format": "yaml",
@@ -446,19 +625,58 @@ void TestConfigLoader::multipleErrorsAreCollected()
     for (const ConfigError &e : result.errors)
         fields.append(e.field);
     QCOMPARE(fields, (QStringList{u"listen[1]"_s, u"workers"_s, u"backends[1].url"_s, u"backends[2].weight"_s,
-                                  u"timeouts.drain_ms"_s, u"limits.max_header_bytes"_s, u"log_format"_s,
-                                  u"access_log"_s, u"metrics_interval_ms"_s, u"extra"_s}));
+                                  u"backends[3].slow_start_ms"_s, u"strategy"_s, u"sticky_cookie.name"_s,
+                                  u"slow_start_ms"_s, u"timeouts.drain_ms"_s, u"limits.max_header_bytes"_s,
+                                  u"log_format"_s, u"access_log"_s, u"metrics_interval_ms"_s, u"extra"_s}));
 }
 
 void TestConfigLoader::everyBackendFieldIsReported()
 {
-    const ConfigLoadResult result = ConfigLoader::loadJson(
-        doc(R"("backends": [{"url": "http://a/x", "name": "a b", "weight": 1001, "w": 1}])"));
+    const ConfigLoadResult result = ConfigLoader::loadJson(doc(
+        R"("backends": [{"url": "http://a/x", "name": "a b", "weight": 1001, "slow_start_ms": -1, "w": 1}])"));
     QStringList fields;
     for (const ConfigError &e : result.errors)
         fields.append(e.field);
     QCOMPARE(fields, (QStringList{u"backends[0].url"_s, u"backends[0].name"_s, u"backends[0].weight"_s,
-                                  u"backends[0].w"_s}));
+                                  u"backends[0].slow_start_ms"_s, u"backends[0].w"_s}));
+}
+
+void TestConfigLoader::hashKeyWithBrokenStrategyReportsOnlyTheStrategy()
+{
+    // Whether the key applies depends on the strategy the operator meant; only the strategy is wrong.
+    ConfigLoadResult result =
+        ConfigLoader::loadJson(doc(R"("strategy": "consistent_hash", "hash_key": "path")"));
+    QString mismatch = mismatchOfSingleError(result.errors, u"strategy"_s, u"consistent_hash"_s,
+                                             u"must be \"round-robin\""_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+
+    result = ConfigLoader::loadJson(doc(R"("strategy": 5, "hash_key": "path")"));
+    mismatch = mismatchOfSingleError(result.errors, u"strategy"_s, u"5"_s, u"must be a string"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+
+    // Both wrong: both reported.
+    result = ConfigLoader::loadJson(doc(R"("strategy": "hash", "hash_key": "ip")"));
+    QCOMPARE(result.errors.size(), 2);
+    QCOMPARE(result.errors.at(0).field, u"strategy"_s);
+    QCOMPARE(result.errors.at(1).field, u"hash_key"_s);
+    QVERIFY(result.errors.at(1).reason.startsWith(u"must be \"client-ip\""));
+}
+
+void TestConfigLoader::everyBalancingFieldIsReported()
+{
+    const ConfigLoadResult result = ConfigLoader::loadJson(doc(R"(
+        "strategy": "round-robin", "hash_key": "header:",
+        "sticky_cookie": {"name": "__Host-x", "max_age_s": -1, "path": "/"},
+        "slow_start_ms": -1)"));
+    QStringList fields;
+    for (const ConfigError &e : result.errors)
+        fields.append(e.field);
+    QCOMPARE(fields, (QStringList{u"hash_key"_s, u"sticky_cookie.name"_s, u"sticky_cookie.max_age_s"_s,
+                                  u"sticky_cookie.path"_s, u"slow_start_ms"_s}));
+    // An unparsable key is reported as such, not as one that does not apply.
+    QVERIFY(result.errors.constFirst().reason.startsWith(u"header name must be"));
+    // Nothing invalid leaks into the result.
+    QCOMPARE(result.config.balancing, BalancingConfig{});
 }
 
 void TestConfigLoader::missingVersion()
@@ -617,6 +835,14 @@ void TestConfigLoader::shippedDefaultConfigLoads()
     ProxyConfig expected = ConfigLoader::defaultConfig();
     expected.backends = result.config.backends;
     QCOMPARE(result.config, expected);
+    QCOMPARE(result.config.balancing, BalancingConfig{});
+
+    // It spells out the balancing keys too, so operators find them.
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+    QCOMPARE(root.value("strategy"_L1).toString(), u"round-robin"_s);
+    QCOMPARE(root.value("slow_start_ms"_L1).toInt(-1), 0);
 }
 
 QTEST_GUILESS_MAIN(TestConfigLoader)

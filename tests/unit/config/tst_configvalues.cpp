@@ -10,6 +10,8 @@
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
 
+Q_DECLARE_METATYPE(HashKey)
+
 class TestConfigValues : public QObject
 {
     Q_OBJECT
@@ -30,7 +32,29 @@ private Q_SLOTS:
     void parsedUrlRoundTrips();
     void duplicateListenExemptsPortZero();
     void defaultBackendNames();
+    void balancingDefaults();
+    void parseStrategy_data();
+    void parseStrategy();
+    void strategyNamesRoundTrip();
+    void parseHashKey_data();
+    void parseHashKey();
+    void rejectedHashKey_data();
+    void rejectedHashKey();
+    void hashKeyOnlyAppliesToConsistentHash();
+    void cookieName_data();
+    void cookieName();
+    void balancingRanges();
 };
+
+namespace {
+
+const QString kStrategyChoices =
+    uR"(must be "round-robin", "least-connections", "power-of-two", "random" or "consistent-hash")"_s;
+const QString kHashKeyChoices = uR"(must be "client-ip", "path", "header:NAME" or "cookie:NAME")"_s;
+const QString kTokenRule = u"must be 1 to 256 characters from A-Z a-z 0-9 ! # $ % & ' * + - . ^ _ ` | ~"_s;
+const QString kAllTokenChars = u"AZaz09!#$%&'*+-.^_`|~"_s;
+
+} // namespace
 
 void TestConfigValues::errorToString_data()
 {
@@ -209,6 +233,198 @@ void TestConfigValues::defaultBackendNames()
     QCOMPARE(defaultBackendName(9), u"backend-10"_s);
     QVERIFY(checkBackendName(defaultBackendName(999)).isEmpty());
     QCOMPARE(defaultListenAddress().toString(), u"127.0.0.1:8080"_s);
+}
+
+void TestConfigValues::balancingDefaults()
+{
+    const BalancingConfig balancing;
+    QCOMPARE(balancing.strategy, StrategyKind::RoundRobin);
+    QCOMPARE(balancing.hashKey, (HashKey{HashKey::Source::ClientIp, QString()}));
+    QVERIFY(!balancing.stickyCookie.enabled());
+    QCOMPARE(balancing.stickyCookie.maxAgeS, 0);
+    QCOMPARE(balancing.slowStartMs, 0);
+    QCOMPARE(BackendConfig().slowStartMs, -1);
+    QCOMPARE(ProxyConfig().balancing, balancing);
+}
+
+void TestConfigValues::parseStrategy_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<int>("strategy");
+
+    const auto accept = [](const QString &text, StrategyKind strategy) {
+        QTest::newRow(qPrintable(text)) << text << true << static_cast<int>(strategy);
+    };
+    accept(u"round-robin"_s, StrategyKind::RoundRobin);
+    accept(u"least-connections"_s, StrategyKind::LeastConnections);
+    accept(u"power-of-two"_s, StrategyKind::PowerOfTwo);
+    accept(u"random"_s, StrategyKind::Random);
+    accept(u"consistent-hash"_s, StrategyKind::ConsistentHash);
+
+    for (const QString &text : {u"Round-Robin"_s, u"round_robin"_s, u"roundrobin"_s, u"rr"_s, u" random"_s,
+                                u"random "_s, u"least-conn"_s, u"p2c"_s, u"hash"_s, u"maglev"_s, QString()})
+        QTest::newRow(qPrintable(u"reject \""_s + text + u'"')) << text << false << 0;
+}
+
+void TestConfigValues::parseStrategy()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, ok);
+    QFETCH(int, strategy);
+
+    const Parsed<StrategyKind> parsed = fulcrum::parseStrategy(text);
+    QCOMPARE(parsed.ok(), ok);
+    if (ok)
+        QCOMPARE(static_cast<int>(parsed.value), strategy);
+    else
+        QCOMPARE(parsed.error, kStrategyChoices); // the same words for any text: the value is not repeated
+}
+
+void TestConfigValues::strategyNamesRoundTrip()
+{
+    for (const StrategyKind strategy :
+         {StrategyKind::RoundRobin, StrategyKind::LeastConnections, StrategyKind::PowerOfTwo,
+          StrategyKind::Random, StrategyKind::ConsistentHash}) {
+        const QString name = strategyName(strategy);
+        QVERIFY(kStrategyChoices.contains(u'"' + name + u'"'));
+        const Parsed<StrategyKind> parsed = fulcrum::parseStrategy(name);
+        QVERIFY2(parsed.ok(), qPrintable(parsed.error));
+        QCOMPARE(parsed.value, strategy);
+    }
+}
+
+void TestConfigValues::parseHashKey_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<HashKey>("key");
+
+    QTest::newRow("client-ip") << u"client-ip"_s << HashKey{HashKey::Source::ClientIp, QString()};
+    QTest::newRow("path") << u"path"_s << HashKey{HashKey::Source::Path, QString()};
+    QTest::newRow("header, case kept")
+        << u"header:X-Tenant-ID"_s << HashKey{HashKey::Source::Header, u"X-Tenant-ID"_s};
+    QTest::newRow("header, one character") << u"header:a"_s << HashKey{HashKey::Source::Header, u"a"_s};
+    QTest::newRow("header, every token character")
+        << u"header:"_s + kAllTokenChars << HashKey{HashKey::Source::Header, kAllTokenChars};
+    QTest::newRow("header, 256 characters")
+        << u"header:"_s + QString(256, u'h') << HashKey{HashKey::Source::Header, QString(256, u'h')};
+    QTest::newRow("cookie") << u"cookie:session"_s << HashKey{HashKey::Source::Cookie, u"session"_s};
+    QTest::newRow("cookie, every token character")
+        << u"cookie:"_s + kAllTokenChars << HashKey{HashKey::Source::Cookie, kAllTokenChars};
+    // Hashing only reads the cookie, so the prefixes a sticky cookie may not use are fine here.
+    QTest::newRow("cookie, __Host- prefix")
+        << u"cookie:__Host-sid"_s << HashKey{HashKey::Source::Cookie, u"__Host-sid"_s};
+}
+
+void TestConfigValues::parseHashKey()
+{
+    QFETCH(QString, text);
+    QFETCH(HashKey, key);
+
+    const Parsed<HashKey> parsed = fulcrum::parseHashKey(text);
+    QVERIFY2(parsed.ok(), qPrintable(parsed.error));
+    QCOMPARE(parsed.value, key);
+    QCOMPARE(hashKeyText(parsed.value), text);
+}
+
+void TestConfigValues::rejectedHashKey_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("reason");
+
+    QTest::newRow("empty") << QString() << kHashKeyChoices;
+    QTest::newRow("wrong case") << u"Client-IP"_s << kHashKeyChoices;
+    QTest::newRow("underscore") << u"client_ip"_s << kHashKeyChoices;
+    QTest::newRow("trailing space") << u"path "_s << kHashKeyChoices;
+    QTest::newRow("header without colon") << u"header"_s << kHashKeyChoices;
+    QTest::newRow("header wrong case") << u"Header:X-Id"_s << kHashKeyChoices;
+    QTest::newRow("path with a name") << u"path:x"_s << kHashKeyChoices;
+    QTest::newRow("other source") << u"query:id"_s << kHashKeyChoices;
+    QTest::newRow("space before name") << u"header: X-Id"_s << u"header name "_s + kTokenRule;
+    QTest::newRow("header empty name") << u"header:"_s << u"header name "_s + kTokenRule;
+    QTest::newRow("header name with space") << u"header:X Id"_s << u"header name "_s + kTokenRule;
+    QTest::newRow("header name with colon") << u"header:X:Id"_s << u"header name "_s + kTokenRule;
+    QTest::newRow("header name non-ASCII") << u"header:X-\u00e9"_s << u"header name "_s + kTokenRule;
+    QTest::newRow("header name too long")
+        << u"header:"_s + QString(257, u'h') << u"header name "_s + kTokenRule;
+    QTest::newRow("cookie empty name") << u"cookie:"_s << u"cookie name "_s + kTokenRule;
+    QTest::newRow("cookie name with =") << u"cookie:a=b"_s << u"cookie name "_s + kTokenRule;
+    QTest::newRow("cookie name with ;") << u"cookie:a;b"_s << u"cookie name "_s + kTokenRule;
+    QTest::newRow("cookie name quoted") << u"cookie:\"sid\""_s << u"cookie name "_s + kTokenRule;
+    QTest::newRow("cookie name with /") << u"cookie:a/b"_s << u"cookie name "_s + kTokenRule;
+}
+
+void TestConfigValues::rejectedHashKey()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, reason);
+
+    const Parsed<HashKey> parsed = fulcrum::parseHashKey(text);
+    QVERIFY(!parsed.ok());
+    QCOMPARE(parsed.error, reason);
+}
+
+void TestConfigValues::hashKeyOnlyAppliesToConsistentHash()
+{
+    QVERIFY(checkHashKeyApplies(StrategyKind::ConsistentHash).isEmpty());
+    QCOMPARE(checkHashKeyApplies(StrategyKind::RoundRobin),
+             uR"(only applies to the consistent-hash strategy (the strategy is "round-robin"))"_s);
+    for (const StrategyKind strategy :
+         {StrategyKind::LeastConnections, StrategyKind::PowerOfTwo, StrategyKind::Random}) {
+        const QString reason = checkHashKeyApplies(strategy);
+        QVERIFY2(reason.startsWith(u"only applies to the consistent-hash strategy"), qPrintable(reason));
+        QVERIFY2(reason.contains(u'"' + strategyName(strategy) + u'"'), qPrintable(reason));
+    }
+}
+
+void TestConfigValues::cookieName_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("reason"); // empty: accepted
+
+    const QString prefixRule = u"must not start with __Secure- or __Host- (browsers accept such cookies only "
+                               u"with the Secure attribute, which Fulcrum does not set)"_s;
+    QTest::newRow("plain") << u"srv"_s << QString();
+    QTest::newRow("HAProxy style") << u"SERVERID"_s << QString();
+    QTest::newRow("one character") << u"s"_s << QString();
+    QTest::newRow("every token character") << kAllTokenChars << QString();
+    QTest::newRow("256 characters") << QString(256, u'c') << QString();
+    QTest::newRow("__Host without dash") << u"__Host"_s << QString();
+    QTest::newRow("Secure prefix without underscores") << u"Secure-srv"_s << QString();
+
+    QTest::newRow("empty") << QString() << kTokenRule;
+    QTest::newRow("257 characters") << QString(257, u'c') << kTokenRule;
+    QTest::newRow("space") << u"my srv"_s << kTokenRule;
+    QTest::newRow("tab") << u"my\tsrv"_s << kTokenRule;
+    QTest::newRow("=") << u"a=b"_s << kTokenRule;
+    QTest::newRow(";") << u"a;b"_s << kTokenRule;
+    QTest::newRow(",") << u"a,b"_s << kTokenRule;
+    QTest::newRow("quotes") << u"\"srv\""_s << kTokenRule;
+    QTest::newRow("brackets") << u"srv[0]"_s << kTokenRule;
+    QTest::newRow("at sign") << u"a@b"_s << kTokenRule;
+    QTest::newRow("non-ASCII") << u"s\u00e9rv"_s << kTokenRule;
+    QTest::newRow("control character") << u"srv\x7f"_s << kTokenRule;
+    QTest::newRow("__Secure- prefix") << u"__Secure-srv"_s << prefixRule;
+    QTest::newRow("__Host- prefix") << u"__Host-srv"_s << prefixRule;
+    QTest::newRow("__host- prefix, any case") << u"__host-srv"_s << prefixRule;
+    QTest::newRow("__SECURE- prefix, any case") << u"__SECURE-srv"_s << prefixRule;
+}
+
+void TestConfigValues::cookieName()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, reason);
+    QCOMPARE(checkCookieName(name), reason);
+}
+
+void TestConfigValues::balancingRanges()
+{
+    QCOMPARE(ranges::slowStartMs.requirement(), u"must be an integer from 0 to 3600000"_s);
+    QCOMPARE(ranges::cookieMaxAgeS.requirement(), u"must be an integer from 0 to 31536000"_s);
+    QVERIFY(ranges::slowStartMs.contains(0) && ranges::slowStartMs.contains(3'600'000));
+    QVERIFY(!ranges::slowStartMs.contains(-1) && !ranges::slowStartMs.contains(3'600'001));
+    QVERIFY(ranges::cookieMaxAgeS.contains(0) && ranges::cookieMaxAgeS.contains(31'536'000));
+    QVERIFY(!ranges::cookieMaxAgeS.contains(-1) && !ranges::cookieMaxAgeS.contains(31'536'001));
 }
 
 QTEST_APPLESS_MAIN(TestConfigValues)

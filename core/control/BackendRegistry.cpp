@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "BackendRegistry.h"
+
+#include "config/ConfigValues.h"
+#include "control/BackendResolver.h"
+#include "control/SlowStart.h"
+
+#include <QSet>
+
+using namespace Qt::StringLiterals;
+
+namespace fulcrum {
+
+namespace {
+// Often enough for a ramp to look smooth and for a drained backend to leave promptly, rarely enough
+// that rebuilding tables costs nothing worth measuring.
+constexpr int kTickMs = 50;
+
+QString unknownBackend(const QString &name)
+{
+    return u"unknown backend \"%1\""_s.arg(name);
+}
+} // namespace
+
+BackendRegistry::BackendRegistry(QObject *parent) : QObject(parent)
+{
+    qRegisterMetaType<BackendTablePtr>();
+    qRegisterMetaType<BackendChange>();
+    m_clock.start();
+    connect(&m_ticker, &QTimer::timeout, this, &BackendRegistry::tick);
+}
+
+qsizetype BackendRegistry::find(const QString &name) const
+{
+    for (qsizetype i = 0; i < m_entries.size(); ++i) {
+        if (m_entries.at(i).backend.config.name == name)
+            return i;
+    }
+    return -1;
+}
+
+bool BackendRegistry::validate(const BackendConfig &config, Backend *resolved, QString *error) const
+{
+    const QString nameProblem = checkBackendName(config.name);
+    if (!nameProblem.isEmpty()) {
+        *error = u"backend name \"%1\" %2"_s.arg(config.name, nameProblem);
+        return false;
+    }
+    if (!ranges::weight.contains(config.weight)) {
+        *error = u"backend %1: weight %2 %3"_s.arg(config.name)
+                     .arg(config.weight)
+                     .arg(ranges::weight.requirement());
+        return false;
+    }
+    if (config.host.isEmpty() || config.port == 0) {
+        *error = u"backend %1: needs a host and a port from 1 to 65535"_s.arg(config.name);
+        return false;
+    }
+    resolved->config = config;
+    return resolveBackend(resolved, error);
+}
+
+bool BackendRegistry::apply(const BalancingConfig &balancing, const QList<BackendConfig> &backends,
+                            const QString &reason, QString *error)
+{
+    // Everything is checked before anything changes.
+    QList<Backend> resolved;
+    QSet<QString> names;
+    for (const BackendConfig &config : backends) {
+        if (names.contains(config.name)) {
+            *error = u"duplicate backend name \"%1\""_s.arg(config.name);
+            return false;
+        }
+        names.insert(config.name);
+        Backend backend;
+        if (!validate(config, &backend, error))
+            return false;
+        resolved.append(std::move(backend));
+    }
+
+    const bool initial = !m_table;
+    QList<BackendChange> changes;
+    QList<Entry> next;
+    for (Backend &backend : resolved) {
+        const QString name = backend.config.name;
+        const qsizetype existing = find(name);
+        if (existing < 0) {
+            backend.runtime = std::make_shared<BackendRuntime>();
+            Entry entry{std::move(backend)};
+            if (!initial)
+                startRamp(entry);
+            changes.append({BackendChange::Kind::Added, name, {}, entry.backend.config.url(), reason});
+            next.append(std::move(entry));
+            continue;
+        }
+        Entry entry = m_entries.at(existing);
+        if (entry.removeDeadlineMs >= 0) {
+            entry.removeDeadlineMs = -1;
+            entry.backend.state = BackendState::Up;
+            changes.append({BackendChange::Kind::StateChanged, name, backendStateName(BackendState::Draining),
+                            backendStateName(BackendState::Up), reason});
+        }
+        const BackendConfig &old = entry.backend.config;
+        if (old.weight != backend.config.weight)
+            changes.append({BackendChange::Kind::WeightChanged, name, QString::number(old.weight),
+                            QString::number(backend.config.weight), reason});
+        if (old.url() != backend.config.url())
+            changes.append(
+                {BackendChange::Kind::AddressChanged, name, old.url(), backend.config.url(), reason});
+        entry.backend.config = backend.config;
+        entry.backend.address = backend.address;
+        entry.backend.authority = backend.authority;
+        next.append(std::move(entry));
+    }
+    for (const Entry &entry : std::as_const(m_entries)) {
+        if (names.contains(entry.backend.config.name))
+            continue;
+        Entry leaving = entry;
+        if (leaving.removeDeadlineMs < 0) {
+            changes.append({BackendChange::Kind::StateChanged, leaving.backend.config.name,
+                            backendStateName(leaving.backend.state), backendStateName(BackendState::Draining),
+                            reason});
+            beginRemoval(leaving);
+        }
+        next.append(std::move(leaving));
+    }
+    m_entries = std::move(next);
+    m_balancing = balancing;
+    publish();
+    for (const BackendChange &change : std::as_const(changes))
+        Q_EMIT backendChanged(change);
+    tick(); // a removed backend that is already idle leaves now
+    return true;
+}
+
+bool BackendRegistry::addBackend(const BackendConfig &config, const QString &reason, QString *error)
+{
+    if (find(config.name) >= 0) {
+        *error = u"duplicate backend name \"%1\""_s.arg(config.name);
+        return false;
+    }
+    Entry entry;
+    if (!validate(config, &entry.backend, error))
+        return false;
+    entry.backend.runtime = std::make_shared<BackendRuntime>();
+    if (m_table)
+        startRamp(entry);
+    m_entries.append(entry);
+    publish();
+    announce(BackendChange::Kind::Added, config.name, {}, config.url(), reason);
+    return true;
+}
+
+bool BackendRegistry::removeBackend(const QString &name, const QString &reason, QString *error)
+{
+    Entry *entry = entryToChange(name, error);
+    if (entry == nullptr)
+        return false;
+    const BackendState before = entry->backend.state;
+    beginRemoval(*entry);
+    publish();
+    announce(BackendChange::Kind::StateChanged, name, backendStateName(before),
+             backendStateName(BackendState::Draining), reason);
+    tick();
+    return true;
+}
+
+bool BackendRegistry::setWeight(const QString &name, int weight, const QString &reason, QString *error)
+{
+    const qsizetype index = find(name);
+    if (index < 0) {
+        *error = unknownBackend(name);
+        return false;
+    }
+    if (!ranges::weight.contains(weight)) {
+        *error = u"weight %1 %2"_s.arg(weight).arg(ranges::weight.requirement());
+        return false;
+    }
+    Entry &entry = m_entries[index];
+    const int before = entry.backend.config.weight;
+    if (before == weight)
+        return true;
+    entry.backend.config.weight = weight;
+    publish();
+    announce(BackendChange::Kind::WeightChanged, name, QString::number(before), QString::number(weight),
+             reason);
+    return true;
+}
+
+bool BackendRegistry::setState(const QString &name, BackendState state, const QString &reason, QString *error)
+{
+    Entry *found = entryToChange(name, error);
+    if (found == nullptr)
+        return false;
+    Entry &entry = *found;
+    const BackendState before = entry.backend.state;
+    if (before == state)
+        return true;
+    entry.backend.state = state;
+    if (state == BackendState::Up && (before == BackendState::Down || before == BackendState::Maintenance))
+        startRamp(entry);
+    else if (state != BackendState::Up)
+        entry.rampStartMs = -1;
+    publish();
+    announce(BackendChange::Kind::StateChanged, name, backendStateName(before), backendStateName(state),
+             reason);
+    scheduleTicks();
+    return true;
+}
+
+BackendRegistry::Entry *BackendRegistry::entryToChange(const QString &name, QString *error)
+{
+    const qsizetype index = find(name);
+    if (index < 0) {
+        *error = unknownBackend(name);
+        return nullptr;
+    }
+    // Its state is settled: it leaves once idle, unless a reload lists it again.
+    if (m_entries.at(index).removeDeadlineMs >= 0) {
+        *error = u"backend %1 is being removed"_s.arg(name);
+        return nullptr;
+    }
+    return &m_entries[index];
+}
+
+QList<BackendStatus> BackendRegistry::status() const
+{
+    QList<BackendStatus> all;
+    for (const Entry &entry : m_entries)
+        all.append({entry.backend.config, entry.backend.state, effectiveWeight(entry),
+                    entry.backend.runtime->inFlight.load(std::memory_order_relaxed),
+                    entry.removeDeadlineMs >= 0});
+    return all;
+}
+
+std::optional<BackendStatus> BackendRegistry::status(const QString &name) const
+{
+    const qsizetype index = find(name);
+    if (index < 0)
+        return std::nullopt;
+    return status().at(index);
+}
+
+void BackendRegistry::beginRemoval(Entry &entry)
+{
+    entry.backend.state = BackendState::Draining;
+    entry.rampStartMs = -1;
+    entry.removeDeadlineMs = m_clock.elapsed() + m_removalDrainTimeoutMs;
+}
+
+void BackendRegistry::startRamp(Entry &entry)
+{
+    if (slowStartWindow(entry) > 0)
+        entry.rampStartMs = m_clock.elapsed();
+}
+
+int BackendRegistry::slowStartWindow(const Entry &entry) const
+{
+    return entry.backend.config.slowStartMs >= 0 ? entry.backend.config.slowStartMs : m_balancing.slowStartMs;
+}
+
+int BackendRegistry::effectiveWeight(const Entry &entry) const
+{
+    if (entry.rampStartMs < 0)
+        return entry.backend.config.weight;
+    return slowStartWeight(entry.backend.config.weight, m_clock.elapsed() - entry.rampStartMs,
+                           slowStartWindow(entry));
+}
+
+void BackendRegistry::publish()
+{
+    QList<Backend> backends;
+    backends.reserve(m_entries.size());
+    for (const Entry &entry : std::as_const(m_entries)) {
+        Backend backend = entry.backend;
+        backend.effectiveWeight = effectiveWeight(entry);
+        backends.append(std::move(backend));
+    }
+    m_table = std::make_shared<const BackendTable>(std::move(backends), ++m_generation, m_balancing);
+    Q_EMIT tableChanged(m_table);
+    scheduleTicks();
+}
+
+void BackendRegistry::tick()
+{
+    const qint64 now = m_clock.elapsed();
+    bool changed = false;
+    QList<BackendChange> removals;
+    for (qsizetype i = m_entries.size() - 1; i >= 0; --i) {
+        const Entry &entry = m_entries.at(i);
+        if (entry.removeDeadlineMs < 0)
+            continue;
+        const int inFlight = entry.backend.runtime->inFlight.load(std::memory_order_acquire);
+        if (inFlight > 0 && now < entry.removeDeadlineMs)
+            continue;
+        const QString why =
+            inFlight == 0 ? u"drained"_s : u"drain timeout with %1 requests still in flight"_s.arg(inFlight);
+        removals.append({BackendChange::Kind::Removed, entry.backend.config.name, {}, {}, why});
+        m_entries.removeAt(i);
+        changed = true;
+    }
+    for (Entry &entry : m_entries) {
+        if (entry.rampStartMs < 0)
+            continue;
+        if (now - entry.rampStartMs >= slowStartWindow(entry))
+            entry.rampStartMs = -1;
+        const qsizetype published = m_table->indexOf(entry.backend.config.name);
+        if (published < 0 || m_table->at(published).effectiveWeight != effectiveWeight(entry))
+            changed = true;
+    }
+    if (changed)
+        publish();
+    else
+        scheduleTicks();
+    for (const BackendChange &change : std::as_const(removals))
+        Q_EMIT backendChanged(change);
+}
+
+void BackendRegistry::scheduleTicks()
+{
+    bool busy = false;
+    for (const Entry &entry : std::as_const(m_entries))
+        busy = busy || entry.rampStartMs >= 0 || entry.removeDeadlineMs >= 0;
+    if (!busy)
+        m_ticker.stop();
+    else if (!m_ticker.isActive())
+        m_ticker.start(kTickMs);
+}
+
+void BackendRegistry::announce(BackendChange::Kind kind, const QString &name, QString from, QString to,
+                               QString reason)
+{
+    Q_EMIT backendChanged({kind, name, std::move(from), std::move(to), std::move(reason)});
+}
+
+} // namespace fulcrum

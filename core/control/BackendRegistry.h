@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "balancing/BackendTable.h"
+#include "control/BackendChange.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <optional>
+
+namespace fulcrum {
+
+// What an operator sees of one backend.
+struct BackendStatus
+{
+    BackendConfig config;
+    BackendState state = BackendState::Up;
+    int effectiveWeight = 0;
+    int inFlight = 0;
+    bool removing = false; // draining before it leaves the table
+};
+
+// The one place backends change: configuration loads, SIGHUP reloads, the admin API, the console
+// and health checks all come through here. Each change is validated whole (a refused change leaves
+// everything as it was), published as a new immutable table through tableChanged, and announced
+// through backendChanged. Lives on the control thread.
+class BackendRegistry final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit BackendRegistry(QObject *parent = nullptr);
+
+    // How long a removed backend may keep requests in flight before it is dropped anyway.
+    void setRemovalDrainTimeout(int ms) { m_removalDrainTimeoutMs = ms; }
+
+    // Makes the running set match a configuration: adds, removes (draining first), reweighs and
+    // readdresses by name, keeping the state an operator set on backends that stay.
+    bool apply(const BalancingConfig &balancing, const QList<BackendConfig> &backends, const QString &reason,
+               QString *error);
+    bool addBackend(const BackendConfig &backend, const QString &reason, QString *error);
+    // The backend drains first: no new requests, then it leaves the table once idle.
+    bool removeBackend(const QString &name, const QString &reason, QString *error);
+    bool setWeight(const QString &name, int weight, const QString &reason, QString *error);
+    bool setState(const QString &name, BackendState state, const QString &reason, QString *error);
+
+    BackendTablePtr table() const { return m_table; }
+    const BalancingConfig &balancing() const { return m_balancing; }
+    QList<BackendStatus> status() const;
+    std::optional<BackendStatus> status(const QString &name) const;
+
+Q_SIGNALS:
+    void tableChanged(fulcrum::BackendTablePtr table);
+    void backendChanged(const fulcrum::BackendChange &change);
+
+private:
+    struct Entry
+    {
+        Backend backend;         // config, address and runtime; state and weight as the operator set them
+        qint64 rampStartMs = -1; // slow start began here; -1 when not ramping
+        qint64 removeDeadlineMs = -1; // removal was asked for; -1 when staying
+    };
+
+    qsizetype find(const QString &name) const;
+    // The entry an operator's change applies to, or nullptr with *error saying why there is none.
+    Entry *entryToChange(const QString &name, QString *error);
+    bool validate(const BackendConfig &config, Backend *resolved, QString *error) const;
+    void beginRemoval(Entry &entry);
+    void startRamp(Entry &entry);
+    int slowStartWindow(const Entry &entry) const;
+    int effectiveWeight(const Entry &entry) const;
+    void publish();
+    void tick();
+    void scheduleTicks();
+    void announce(BackendChange::Kind kind, const QString &name, QString from, QString to, QString reason);
+
+    QList<Entry> m_entries;
+    BalancingConfig m_balancing;
+    BackendTablePtr m_table;
+    quint64 m_generation = 0;
+    int m_removalDrainTimeoutMs = 30'000;
+    QElapsedTimer m_clock;
+    QTimer m_ticker; // runs only while a backend ramps up or drains for removal
+};
+
+} // namespace fulcrum
