@@ -37,7 +37,8 @@ void TestProxyServer::snapshotsCountRequestsPerBackend()
     QVERIFY(beta.start());
     ProxyServer server;
     QString error;
-    QVERIFY2(server.start(proxyConfig({backendConfigFor(alpha), backendConfigFor(beta)}), &error), qPrintable(error));
+    QVERIFY2(server.start(proxyConfig({backendConfigFor(alpha), backendConfigFor(beta)}), &error),
+             qPrintable(error));
     const quint16 port = server.boundAddresses().constFirst().port;
     QVERIFY(port != 0);
 
