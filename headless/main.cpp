@@ -103,8 +103,10 @@ int main(int argc, char **argv)
             qCritical("cannot start the demo backends: %s", qPrintable(demo.errorString()));
             return 1;
         }
-        if (config.backends.isEmpty())
-            config.backends = demo.backends();
+        if (config.backends.isEmpty()) {
+            for (const BackendConfig &backend : demo.backends())
+                config.backends.append(config.withPoolSettings(backend));
+        }
         for (const BackendConfig &backend : demo.backends())
             qInfo("demo backend %s on %s", qPrintable(backend.name), qPrintable(backend.url()));
     }
@@ -153,8 +155,10 @@ int main(int argc, char **argv)
             return;
         }
         QList<BackendConfig> backends = reloaded.config.backends;
-        if (backends.isEmpty() && options.demo)
-            backends = demo.backends();
+        if (backends.isEmpty() && options.demo) {
+            for (const BackendConfig &backend : demo.backends())
+                backends.append(reloaded.config.withPoolSettings(backend));
+        }
         const BalancingConfig balancingBefore = server.backends().balancing();
         QString reloadError;
         if (!server.backends().apply(reloaded.config.balancing, backends, u"SIGHUP reload"_s, &reloadError)) {

@@ -21,6 +21,13 @@ struct BackendRuntime
     // power-of-two compare it, and a draining backend is idle when it reaches zero. Alone on its
     // cache line because every worker writes it.
     alignas(64) std::atomic<int> inFlight{0};
+    // Upstream failures in a row on real traffic, over all workers; a success resets it. Reaching
+    // the outlier threshold asks the control thread to eject the backend.
+    std::atomic<int> consecutiveFailures{0};
+    // For the circuit breaker, over all workers: open upstream connections (idle ones included) and
+    // requests waiting for a new connection to open.
+    std::atomic<int> openConnections{0};
+    std::atomic<int> pendingRequests{0};
 };
 
 struct Backend

@@ -26,15 +26,24 @@ public:
 
     // Index of the backend for this request, or -1 when none is in rotation.
     qsizetype pick(const PickContext &context) const { return m_strategy->pick(context); }
+    // Whether the strategy may pick this backend: up with a weight, or, in fail-open panic, down.
+    bool inRotation(qsizetype index) const { return m_inRotation[static_cast<std::size_t>(index)]; }
+    // No backend is usable and panic mode fails open: the rotation is the backends that are down.
+    bool isPanicking() const { return m_panicking; }
     // Index of the backend whose sticky cookie value this is, or -1.
     qsizetype indexOfStickyValue(QByteArrayView value) const;
 
 private:
+    template <typename Predicate>
+    std::vector<RotationEntry> rotationOf(Predicate belongs);
+
     QList<Backend> m_backends;
     quint64 m_generation;
     BalancingConfig m_balancing;
     std::unique_ptr<const BalancingStrategy> m_strategy;
     QHash<QByteArray, qsizetype> m_stickyIndex;
+    std::vector<bool> m_inRotation;
+    bool m_panicking = false;
 };
 
 using BackendTablePtr = std::shared_ptr<const BackendTable>;

@@ -52,6 +52,20 @@ const QList<OptionSpec> &optionSpecs()
          u"MS"_s,
          u"A backend back up or newly added ramps from 10% to 100% of its weight over MS milliseconds, "
          u"0..3600000. Default: 0 (no ramp)."_s},
+        {{u"health-check"_s},
+         u"PATH"_s,
+         u"Health-check every backend with requests for PATH (starting with /): by default GET every 2 s, "
+         u"passing on a 2xx or 3xx answer within 1 s; 2 passes in a row bring a backend up, 3 failures "
+         u"take it down. Turns the config file's \"health_check\" on with this path and keeps its other "
+         u"settings. Default: off."_s},
+        {{u"panic-mode"_s},
+         u"fail-closed|fail-open"_s,
+         u"What happens when no backend is usable: fail-closed answers 503 with Retry-After, fail-open "
+         u"spreads requests over every backend not in maintenance or draining. Default: fail-closed."_s},
+        {{u"retries"_s},
+         u"N"_s,
+         u"Retry a failed request up to N times, 0..10, each on another backend, when it is safe to (see "
+         u"docs/configuration.md); 0 turns retries off. Default: 2."_s},
         {{u"workers"_s}, u"N"_s, u"Worker threads, 0..64; 0 starts one per CPU core. Default: 0."_s},
         {{u"config"_s}, u"FILE"_s, u"Read the JSON configuration FILE; the other flags override it."_s},
         {{u"check-config"_s},
@@ -260,6 +274,29 @@ Parsed<qint64> parseSlowStart(QStringView text)
     return parseInteger(text, ranges::slowStartMs);
 }
 
+Parsed<QString> parseHealthCheckPath(QStringView text)
+{
+    const QString problem = checkProbePath(text);
+    if (!problem.isEmpty())
+        return reject(problem);
+    return text.toString();
+}
+
+Parsed<qint64> parseMaxRetries(QStringView text)
+{
+    return parseInteger(text, ranges::maxRetries);
+}
+
+void readResilience(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    readParsed(parser, u"health-check"_s, parseHealthCheckPath, options.healthCheckPath, errors);
+    readParsed(parser, u"panic-mode"_s, parsePanicMode, options.panicMode, errors);
+    std::optional<qint64> maxRetries;
+    readParsed(parser, u"retries"_s, parseMaxRetries, maxRetries, errors);
+    if (maxRetries)
+        options.maxRetries = static_cast<int>(*maxRetries);
+}
+
 void readBalancing(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
 {
     readParsed(parser, u"strategy"_s, parseStrategy, options.strategy, errors);
@@ -348,6 +385,20 @@ void mergeBalancing(const CommandLineOptions &options, bool fileLoaded, ConfigLo
         balancing.stickyCookie = *options.stickyCookie;
     if (options.slowStartMs)
         balancing.slowStartMs = *options.slowStartMs;
+    if (options.panicMode)
+        balancing.panicMode = *options.panicMode;
+}
+
+// The flags change the pool's settings only: a backend's own settings in the file stay on top of them,
+// as its slow_start_ms stays on top of --slow-start.
+void mergeResilience(const CommandLineOptions &options, ProxyConfig &config)
+{
+    if (options.healthCheckPath) {
+        config.healthCheck.enabled = true;
+        config.healthCheck.path = *options.healthCheckPath;
+    }
+    if (options.maxRetries)
+        config.retries.maxRetries = *options.maxRetries;
 }
 
 } // namespace
@@ -369,6 +420,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     readListen(parser, result.options, result.errors);
     readBackends(parser, result.options, result.errors);
     readBalancing(parser, result.options, result.errors);
+    readResilience(parser, result.options, result.errors);
     readScalars(parser, result.options, result.errors);
     return result;
 }
@@ -386,9 +438,14 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
     ProxyConfig &config = result.config;
     if (!options.listen.isEmpty())
         config.listen = options.listen;
-    if (!options.backends.isEmpty())
+    if (!options.backends.isEmpty()) {
         config.backends = options.backends;
+        result.backendOverrides.clear(); // they belonged to the file's backends
+    }
     mergeBalancing(options, fileLoaded, result);
+    mergeResilience(options, config);
+    // Again after the flags: --health-check changes the pool, --backend brings backends of its own.
+    resolveBackendSettings(config, result.backendOverrides);
     if (options.workers)
         config.workers = *options.workers;
     if (options.logFormat)

@@ -23,6 +23,9 @@ struct CommandLineOptions
     std::optional<HashKey> hashKey;           // --hash-key
     std::optional<StickyCookie> stickyCookie; // --sticky-cookie
     std::optional<int> slowStartMs;           // --slow-start
+    std::optional<PanicMode> panicMode;       // --panic-mode
+    std::optional<QString> healthCheckPath;   // --health-check
+    std::optional<int> maxRetries;            // --retries
     std::optional<int> workers;               // --workers
     QString configFile;                       // --config; empty: none
     bool checkConfig = false;                 // --check-config
@@ -51,8 +54,11 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments);
 // The configuration fulcrumd runs with: the --config file if any (its errors are passed on), then
 // every flag given overrides it -- a list flag (--listen, --backend) replaces the file's whole list.
 // --strategy other than consistent-hash also drops the file's hash_key, which went with the file's
-// strategy; --hash-key is an error unless the resulting strategy is consistent-hash.
-// Without a file or --listen it listens on 127.0.0.1:8080. At least one backend is required unless
+// strategy; --hash-key is an error unless the resulting strategy is consistent-hash. --health-check
+// changes the pool's health check; then, as after loading the file, every backend (from the file or
+// --backend) gets the pool's health check and circuit breaker with the file's settings for that
+// backend on top. Without a file or --listen it listens on 127.0.0.1:8080. At least one backend is required
+// unless
 // --demo is given.
 ConfigLoadResult resolveConfig(const CommandLineOptions &options);
 

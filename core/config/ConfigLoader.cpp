@@ -82,8 +82,144 @@ ReadStatus readParsed(JsonObjectReader &object, QLatin1StringView key, Parsed<T>
     return ReadStatus::Valid;
 }
 
+// Each sets target only when key is present and its value valid; an invalid value is reported.
+void readOptional(JsonObjectReader &object, QLatin1StringView key, IntRange range, std::optional<int> &target)
+{
+    const QJsonValue json = object.take(key);
+    if (json.isUndefined())
+        return;
+    if (const std::optional<qint64> n = object.diagnostics().integer(object.field(key), json, range))
+        target = static_cast<int>(*n); // every int field's range fits in int
+}
+
+void readOptional(JsonObjectReader &object, QLatin1StringView key, std::optional<bool> &target)
+{
+    const QJsonValue json = object.take(key);
+    if (json.isUndefined())
+        return;
+    if (const std::optional<bool> b = object.diagnostics().boolean(object.field(key), json))
+        target = *b;
+}
+
+// A string that check (when given) finds acceptable: check returns the reason it is not, else empty.
+void readOptional(JsonObjectReader &object, QLatin1StringView key, QString (*check)(QStringView),
+                  std::optional<QString> &target)
+{
+    const QJsonValue json = object.take(key);
+    if (json.isUndefined())
+        return;
+    const QString field = object.field(key);
+    const std::optional<QString> text = object.diagnostics().string(field, json);
+    if (!text)
+        return;
+    const QString problem = check ? check(*text) : QString();
+    if (problem.isEmpty())
+        target = *text;
+    else
+        object.diagnostics().add(field, json, problem);
+}
+
+void readExpectStatus(JsonObjectReader &object, std::optional<StatusRange> &target)
+{
+    const QLatin1StringView key = "expect_status"_L1;
+    const QJsonValue json = object.take(key);
+    if (json.isUndefined())
+        return;
+    JsonDiagnostics &d = object.diagnostics();
+    // 200 would read naturally as a number, but a range cannot be one: a string serves both.
+    if (!json.isString()) {
+        d.wrongType(object.field(key), json, u"a string such as \"200\" or \"200-399\""_s);
+        return;
+    }
+    const Parsed<StatusRange> parsed = parseStatusRange(json.toString());
+    if (parsed.ok())
+        target = parsed.value;
+    else
+        d.add(object.field(key), json, parsed.error);
+}
+
+// One end of two settings that must be in order, as one object leaves it.
+struct Bound
+{
+    QLatin1StringView key;
+    qint64 value; // in effect: the object's own, or the one beneath it (the pool's, the default)
+    bool own;     // the object sets it
+};
+
+// Reports low above high at the bound the object sets, or at preferLow's choice when it sets both.
+// Nothing when it sets neither: the values beneath were checked where they were set.
+void checkOrdered(JsonDiagnostics &d, const QString &objectField, Bound low, Bound high, bool preferLow)
+{
+    if (low.value <= high.value || (!low.own && !high.own))
+        return;
+    if (low.own && (preferLow || !high.own))
+        d.add(objectField + u'.' + low.key, low.value,
+              u"must not exceed "_s + high.key + u" (" + QString::number(high.value) + u')');
+    else
+        d.add(objectField + u'.' + high.key, high.value,
+              u"must not be less than "_s + low.key + u" (" + QString::number(low.value) + u')');
+}
+
+// The members of a "health_check" object; the caller reports unknown ones. An object asks for checks
+// unless it says "enabled": false.
+HealthCheckOverrides readHealthCheck(JsonObjectReader &object)
+{
+    HealthCheckOverrides read;
+    readOptional(object, "enabled"_L1, read.enabled);
+    readOptional(object, "method"_L1, checkHttpMethod, read.method);
+    readOptional(object, "path"_L1, checkProbePath, read.path);
+    readExpectStatus(object, read.expectStatus);
+    readOptional(object, "expect_body"_L1, nullptr, read.expectBody);
+    readOptional(object, "host"_L1, checkProbeHost, read.host);
+    readOptional(object, "interval_ms"_L1, ranges::healthIntervalMs, read.intervalMs);
+    readOptional(object, "timeout_ms"_L1, ranges::healthTimeoutMs, read.timeoutMs);
+    readOptional(object, "jitter_percent"_L1, ranges::healthJitterPercent, read.jitterPercent);
+    readOptional(object, "rise"_L1, ranges::healthThreshold, read.rise);
+    readOptional(object, "fall"_L1, ranges::healthThreshold, read.fall);
+    if (!read.enabled)
+        read.enabled = true;
+    return read;
+}
+
+// The settings an object ends up with (merged) must make sense together; a problem is reported at a
+// field the object sets itself (own), since one it inherits was checked where it was set.
+void checkHealthCheckConsistency(JsonDiagnostics &d, const QString &objectField,
+                                 const HealthCheckOverrides &own, const HealthCheckConfig &merged)
+{
+    // A probe must be over before the next one is due.
+    checkOrdered(d, objectField, {"timeout_ms"_L1, merged.timeoutMs, own.timeoutMs.has_value()},
+                 {"interval_ms"_L1, merged.intervalMs, own.intervalMs.has_value()}, true);
+    // Such a probe could never pass.
+    if (merged.method == u"HEAD" && !merged.expectBody.isEmpty()) {
+        if (own.expectBody)
+            d.add(objectField + u".expect_body", *own.expectBody,
+                  u"must be empty when method is HEAD (a response to HEAD has no body)"_s);
+        else if (own.method)
+            d.add(objectField + u".method", *own.method,
+                  u"must not be HEAD while expect_body is set (a response to HEAD has no body)"_s);
+    }
+}
+
+// The members of a "circuit_breaker" object; the caller reports unknown ones.
+CircuitBreakerOverrides readCircuitBreaker(JsonObjectReader &object)
+{
+    CircuitBreakerOverrides read;
+    readOptional(object, "max_connections"_L1, ranges::circuitBreakerLimit, read.maxConnections);
+    readOptional(object, "max_pending_requests"_L1, ranges::circuitBreakerLimit, read.maxPendingRequests);
+    readOptional(object, "max_requests"_L1, ranges::circuitBreakerLimit, read.maxRequests);
+    return read;
+}
+
+// One accepted entry of "backends".
+struct BackendEntry
+{
+    BackendConfig config; // its healthCheck and circuitBreaker not resolved yet
+    BackendOverrides overrides;
+    QString field; // "backends[2]"
+};
+
 // Reads one entry of "backends"; nothing when any of its fields is invalid (each one reported).
-std::optional<BackendConfig> readBackend(JsonObjectReader &object, qsizetype index)
+std::optional<BackendEntry> readBackend(JsonObjectReader &object, qsizetype index)
 {
     JsonDiagnostics &d = object.diagnostics();
     BackendConfig backend;
@@ -140,20 +276,34 @@ std::optional<BackendConfig> readBackend(JsonObjectReader &object, qsizetype ind
         valid = valid && n.has_value();
     }
 
+    BackendOverrides overrides;
+    const qsizetype errorsBefore = d.errorCount();
+    if (std::optional<JsonObjectReader> healthCheck = object.object("health_check"_L1)) {
+        overrides.healthCheck = readHealthCheck(*healthCheck);
+        healthCheck->reportUnknown();
+    }
+    if (std::optional<JsonObjectReader> circuitBreaker = object.object("circuit_breaker"_L1)) {
+        overrides.circuitBreaker = readCircuitBreaker(*circuitBreaker);
+        circuitBreaker->reportUnknown();
+    }
+    valid = valid && d.errorCount() == errorsBefore;
+
     object.reportUnknown();
     if (!valid)
         return std::nullopt;
-    return backend;
+    overrides.backend = backend.name;
+    return BackendEntry{backend, overrides, QString()};
 }
 
-void readBackends(JsonObjectReader &root, QList<BackendConfig> &target)
+// Nothing when "backends" is absent or not an array (then reported).
+std::optional<QList<BackendEntry>> readBackends(JsonObjectReader &root)
 {
     const QLatin1StringView key = "backends"_L1;
     const std::optional<QJsonArray> entries = root.array(key, u"objects"_s);
     if (!entries)
-        return;
+        return std::nullopt;
     JsonDiagnostics &d = root.diagnostics();
-    QList<BackendConfig> accepted;
+    QList<BackendEntry> accepted;
     for (qsizetype i = 0; i < entries->size(); ++i) {
         const QString field = indexed(root.field(key), i);
         const QJsonValue entry = entries->at(i);
@@ -162,16 +312,20 @@ void readBackends(JsonObjectReader &root, QList<BackendConfig> &target)
             continue;
         }
         JsonObjectReader object(d, entry.toObject(), field);
-        const std::optional<BackendConfig> backend = readBackend(object, i);
+        std::optional<BackendEntry> backend = readBackend(object, i);
         if (!backend)
             continue;
-        if (isDuplicateBackendName(accepted, backend->name)) {
-            d.add(object.field("name"_L1), backend->name, u"duplicate backend name"_s);
+        const bool duplicate =
+            std::any_of(accepted.cbegin(), accepted.cend(),
+                        [&backend](const BackendEntry &e) { return e.config.name == backend->config.name; });
+        if (duplicate) {
+            d.add(object.field("name"_L1), backend->config.name, u"duplicate backend name"_s);
             continue;
         }
+        backend->field = field;
         accepted.append(*backend);
     }
-    target = accepted;
+    return accepted;
 }
 
 void readStickyCookie(JsonObjectReader &root, StickyCookie &target)
@@ -214,6 +368,133 @@ void readBalancing(JsonObjectReader &root, BalancingConfig &target)
     }
     readStickyCookie(root, target.stickyCookie);
     root.readInteger("slow_start_ms"_L1, ranges::slowStartMs, target.slowStartMs);
+    readParsed(root, "panic_mode"_L1, parsePanicMode, target.panicMode);
+}
+
+// The top-level "health_check": the pool's settings. False when it has errors: checking backends'
+// settings against values the operator did not mean would only mislead.
+bool readPoolHealthCheck(JsonObjectReader &root, HealthCheckConfig &target)
+{
+    JsonDiagnostics &d = root.diagnostics();
+    const qsizetype errorsBefore = d.errorCount();
+    std::optional<JsonObjectReader> object = root.object("health_check"_L1);
+    if (!object)
+        return d.errorCount() == errorsBefore;
+    const HealthCheckOverrides own = readHealthCheck(*object);
+    object->reportUnknown();
+    const HealthCheckConfig merged = own.appliedTo(target);
+    if (d.errorCount() == errorsBefore)
+        checkHealthCheckConsistency(d, root.field("health_check"_L1), own, merged);
+    target = merged;
+    return d.errorCount() == errorsBefore;
+}
+
+void readPoolCircuitBreaker(JsonObjectReader &root, CircuitBreakerConfig &target)
+{
+    std::optional<JsonObjectReader> object = root.object("circuit_breaker"_L1);
+    if (!object)
+        return;
+    target = readCircuitBreaker(*object).appliedTo(target);
+    object->reportUnknown();
+}
+
+void readOutlierDetection(JsonObjectReader &root, OutlierDetectionConfig &target)
+{
+    std::optional<JsonObjectReader> object = root.object("outlier_detection"_L1);
+    if (!object)
+        return;
+    JsonDiagnostics &d = object->diagnostics();
+    const qsizetype errorsBefore = d.errorCount();
+    OutlierDetectionConfig read = target;
+    object->readBoolean("enabled"_L1, read.enabled);
+    object->readInteger("consecutive_failures"_L1, ranges::consecutiveFailures, read.consecutiveFailures);
+    object->readBoolean("count_5xx"_L1, read.count5xx);
+    std::optional<int> baseMs;
+    std::optional<int> maxMs;
+    readOptional(*object, "base_ejection_ms"_L1, ranges::ejectionMs, baseMs);
+    readOptional(*object, "max_ejection_ms"_L1, ranges::ejectionMs, maxMs);
+    read.baseEjectionMs = baseMs.value_or(read.baseEjectionMs);
+    read.maxEjectionMs = maxMs.value_or(read.maxEjectionMs);
+    object->readInteger("max_ejection_percent"_L1, ranges::percent, read.maxEjectionPercent);
+    object->reportUnknown();
+    if (d.errorCount() == errorsBefore) {
+        checkOrdered(d, root.field("outlier_detection"_L1),
+                     {"base_ejection_ms"_L1, read.baseEjectionMs, baseMs.has_value()},
+                     {"max_ejection_ms"_L1, read.maxEjectionMs, maxMs.has_value()}, false);
+    }
+    target = read;
+}
+
+void readRetryStatuses(JsonObjectReader &object, QList<int> &target)
+{
+    const QLatin1StringView key = "retry_statuses"_L1;
+    const std::optional<QJsonArray> entries = object.array(key, u"integers"_s);
+    if (!entries)
+        return;
+    JsonDiagnostics &d = object.diagnostics();
+    QList<int> accepted;
+    for (qsizetype i = 0; i < entries->size(); ++i) {
+        const QString field = indexed(object.field(key), i);
+        const QJsonValue entry = entries->at(i);
+        const std::optional<qint64> status = d.integer(field, entry, ranges::retryStatus);
+        if (!status)
+            continue;
+        if (accepted.contains(static_cast<int>(*status)))
+            d.add(field, entry, u"duplicate status"_s);
+        else
+            accepted.append(static_cast<int>(*status));
+    }
+    target = accepted;
+}
+
+void readRetries(JsonObjectReader &root, RetryConfig &target)
+{
+    std::optional<JsonObjectReader> object = root.object("retries"_L1);
+    if (!object)
+        return;
+    JsonDiagnostics &d = object->diagnostics();
+    const qsizetype errorsBefore = d.errorCount();
+    RetryConfig read = target;
+    object->readInteger("max_retries"_L1, ranges::maxRetries, read.maxRetries);
+    readRetryStatuses(*object, read.retryStatuses);
+    std::optional<int> baseMs;
+    std::optional<int> maxMs;
+    readOptional(*object, "backoff_base_ms"_L1, ranges::backoffMs, baseMs);
+    readOptional(*object, "backoff_max_ms"_L1, ranges::backoffMs, maxMs);
+    read.backoffBaseMs = baseMs.value_or(read.backoffBaseMs);
+    read.backoffMaxMs = maxMs.value_or(read.backoffMaxMs);
+    object->readInteger("budget_percent"_L1, ranges::percent, read.budgetPercent);
+    object->readInteger("budget_window_ms"_L1, ranges::budgetWindowMs, read.budgetWindowMs);
+    object->readInteger("budget_min_retries"_L1, ranges::budgetMinRetries, read.budgetMinRetries);
+    object->readInteger("max_buffered_body_bytes"_L1, ranges::maxBufferedBodyBytes,
+                        read.maxBufferedBodyBytes);
+    object->reportUnknown();
+    if (d.errorCount() == errorsBefore) {
+        checkOrdered(d, root.field("retries"_L1),
+                     {"backoff_base_ms"_L1, read.backoffBaseMs, baseMs.has_value()},
+                     {"backoff_max_ms"_L1, read.backoffMaxMs, maxMs.has_value()}, false);
+    }
+    target = read;
+}
+
+// Gives every backend the pool's health check and circuit breaker with its own settings on top, and
+// checks the health check each backend ends up with where the backend itself set it.
+void resolveBackends(JsonDiagnostics &d, const QList<BackendEntry> &entries, bool poolHealthCheckValid,
+                     ProxyConfig &config, QList<BackendOverrides> &overrides)
+{
+    config.backends.clear();
+    overrides.clear();
+    for (const BackendEntry &entry : entries) {
+        config.backends.append(entry.config);
+        const BackendOverrides &own = entry.overrides;
+        if (own.healthCheck != HealthCheckOverrides{} || own.circuitBreaker != CircuitBreakerOverrides{})
+            overrides.append(own);
+        if (poolHealthCheckValid) {
+            checkHealthCheckConsistency(d, entry.field + u".health_check", own.healthCheck,
+                                        own.healthCheck.appliedTo(config.healthCheck));
+        }
+    }
+    resolveBackendSettings(config, overrides);
 }
 
 void readTimeouts(JsonObjectReader &root, Timeouts &timeouts)
@@ -266,14 +547,21 @@ bool readVersion(JsonObjectReader &root)
     return true;
 }
 
-void readRoot(JsonObjectReader &root, ProxyConfig &config)
+void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverrides> &overrides)
 {
     if (!readVersion(root))
         return;
     readListen(root, config.listen);
     root.readInteger("workers"_L1, ranges::workers, config.workers);
-    readBackends(root, config.backends);
+    const std::optional<QList<BackendEntry>> backends = readBackends(root);
     readBalancing(root, config.balancing);
+    // The pool's settings may come after the backends in the file; they apply to them all the same.
+    const bool poolHealthCheckValid = readPoolHealthCheck(root, config.healthCheck);
+    readPoolCircuitBreaker(root, config.circuitBreaker);
+    if (backends)
+        resolveBackends(root.diagnostics(), *backends, poolHealthCheckValid, config, overrides);
+    readOutlierDetection(root, config.outlierDetection);
+    readRetries(root, config.retries);
     readTimeouts(root, config.timeouts);
     readLimits(root, config.limits);
     readParsed(root, "log_format"_L1, parseLogFormat, config.logFormat);
@@ -347,7 +635,7 @@ ConfigLoadResult ConfigLoader::loadJson(const QByteArray &json, const QString &s
 
     JsonDiagnostics diagnostics(result.errors);
     JsonObjectReader root(diagnostics, document.object(), QString());
-    readRoot(root, result.config);
+    readRoot(root, result.config, result.backendOverrides);
     return result;
 }
 

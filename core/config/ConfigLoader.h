@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "BackendOverrides.h"
 #include "ConfigError.h"
 #include "ProxyConfig.h"
 
@@ -14,6 +15,9 @@ struct ConfigLoadResult
 {
     ProxyConfig config;        // every valid field applied over the defaults; meaningful only if ok()
     QList<ConfigError> errors; // all problems found, not just the first
+    // The backends' own health_check and circuit_breaker settings, already resolved into config.backends;
+    // kept so they can be applied again when the command line changes the pool's.
+    QList<BackendOverrides> backendOverrides;
 
     bool ok() const { return errors.isEmpty(); }
 };

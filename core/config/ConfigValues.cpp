@@ -147,6 +147,29 @@ QString checkToken(QStringView text)
     return {};
 }
 
+struct PanicModeSpelling
+{
+    PanicMode mode;
+    QStringView name;
+};
+
+constexpr PanicModeSpelling kPanicModes[] = {
+    {PanicMode::FailClosed, u"fail-closed"},
+    {PanicMode::FailOpen, u"fail-open"},
+};
+
+constexpr int kMinStatus = 100;
+constexpr int kMaxStatus = 599;
+
+// Exactly three digits, within kMinStatus..kMaxStatus; -1 otherwise.
+int statusCode(QStringView text)
+{
+    if (text.size() != 3 || !allDigits(text))
+        return -1;
+    const int status = text.toInt();
+    return status >= kMinStatus && status <= kMaxStatus ? status : -1;
+}
+
 } // namespace
 
 QString IntRange::requirement() const
@@ -366,6 +389,94 @@ QString checkCookieName(QStringView name)
         name.startsWith(u"__Host-", Qt::CaseInsensitive))
         return u"must not start with __Secure- or __Host- (browsers accept such cookies only with the "
                u"Secure attribute, which Fulcrum does not set)"_s;
+    return {};
+}
+
+Parsed<PanicMode> parsePanicMode(QStringView text)
+{
+    for (const PanicModeSpelling &s : kPanicModes) {
+        if (text == s.name)
+            return s.mode;
+    }
+    return reject(u"must be \"fail-closed\" or \"fail-open\""_s);
+}
+
+QString panicModeName(PanicMode mode)
+{
+    for (const PanicModeSpelling &s : kPanicModes) {
+        if (s.mode == mode)
+            return s.name.toString();
+    }
+    return {};
+}
+
+Parsed<StatusRange> parseStatusRange(QStringView text)
+{
+    const qsizetype dash = text.indexOf(u'-');
+    const int min = statusCode(dash < 0 ? text : text.first(dash));
+    const int max = dash < 0 ? min : statusCode(text.sliced(dash + 1));
+    if (min < 0 || max < 0)
+        return reject(
+            u"must be a status from %1 to %2 (\"200\") or a range of them (\"200-399\")"_s.arg(kMinStatus)
+                .arg(kMaxStatus));
+    if (min > max)
+        return reject(u"the range's first status must not be above its last"_s);
+    return StatusRange{min, max};
+}
+
+QString statusRangeText(StatusRange range)
+{
+    if (range.min == range.max)
+        return QString::number(range.min);
+    return QString::number(range.min) + u'-' + QString::number(range.max);
+}
+
+QString checkHttpMethod(QStringView method)
+{
+    return checkToken(method);
+}
+
+QString checkProbePath(QStringView path)
+{
+    if (!path.startsWith(u'/'))
+        return u"must start with \"/\""_s;
+    const bool visibleAscii = std::all_of(path.begin(), path.end(),
+                                          [](QChar c) { return c.unicode() > 0x20 && c.unicode() < 0x7f; });
+    if (!visibleAscii)
+        return u"must be visible ASCII characters: no spaces or control characters (percent-encode "
+               u"anything else)"_s;
+    if (path.contains(u'#'))
+        return u"a fragment is not allowed (it is never sent to a server)"_s;
+    return {};
+}
+
+QString checkProbeHost(QStringView host)
+{
+    if (host.isEmpty())
+        return {};
+    const Parsed<HostPort> split = splitHostPort(host);
+    if (!split.ok())
+        return split.error;
+    const HostPort &hp = split.value;
+    if (hp.host.isEmpty())
+        return u"missing host"_s;
+    if (hp.bracketed) {
+        if (hp.host.contains(u'%'))
+            return u"an IPv6 zone is not allowed in a Host header"_s;
+        QHostAddress ignored;
+        if (!parseIpv6Literal(hp.host, ignored))
+            return u"not a valid IPv6 address"_s;
+    } else if (looksNumeric(hp.host)) {
+        if (!isIpv4Literal(hp.host))
+            return u"not a valid IPv4 address"_s;
+    } else if (!isHostName(hp.host)) {
+        return u"host must be an IP address or a host name of letters, digits, '-', '_' and '.'"_s;
+    }
+    if (!hp.port.isNull()) {
+        const Parsed<quint16> port = parsePort(hp.port, 1);
+        if (!port.ok())
+            return port.error;
+    }
     return {};
 }
 

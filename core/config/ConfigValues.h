@@ -57,6 +57,20 @@ inline constexpr IntRange upstreamIdlePerBackend{0, 10'000};
 inline constexpr IntRange metricsIntervalMs{100, 60'000};
 inline constexpr IntRange slowStartMs{0, 3'600'000};    // up to an hour
 inline constexpr IntRange cookieMaxAgeS{0, 31'536'000}; // up to a year
+inline constexpr IntRange healthIntervalMs{100, 3'600'000};
+inline constexpr IntRange healthTimeoutMs{10, 3'600'000};
+inline constexpr IntRange healthJitterPercent{0, 50};
+inline constexpr IntRange healthThreshold{1, 100}; // rise and fall
+inline constexpr IntRange circuitBreakerLimit{0, 1'000'000};
+inline constexpr IntRange consecutiveFailures{1, 1000};
+inline constexpr IntRange ejectionMs{100, 86'400'000};
+inline constexpr IntRange percent{0, 100};
+inline constexpr IntRange maxRetries{0, 10};
+inline constexpr IntRange retryStatus{500, 599};
+inline constexpr IntRange backoffMs{0, 10'000};
+inline constexpr IntRange budgetWindowMs{1000, 3'600'000};
+inline constexpr IntRange budgetMinRetries{0, 1'000'000};
+inline constexpr IntRange maxBufferedBodyBytes{0, 16 * 1024 * 1024};
 } // namespace ranges
 
 // Where fulcrumd listens when neither the config file nor --listen says: 127.0.0.1:8080.
@@ -101,6 +115,33 @@ QString checkHashKeyApplies(StrategyKind strategy);
 // RFC 6265 token of 1..256 characters, without the __Secure- / __Host- prefixes (browsers accept those
 // only with the Secure attribute, which Fulcrum does not set).
 QString checkCookieName(QStringView name);
+
+// "fail-closed" or "fail-open".
+Parsed<PanicMode> parsePanicMode(QStringView text);
+QString panicModeName(PanicMode mode);
+
+// The statuses a health check accepts, both ends included.
+struct StatusRange
+{
+    int min = 200;
+    int max = 399;
+    friend bool operator==(const StatusRange &, const StatusRange &) = default;
+};
+// "200-399", or "200" for one status: three-digit statuses from 100 to 599, the first not above the last.
+Parsed<StatusRange> parseStatusRange(QStringView text);
+// The spelling parseStatusRange reads back: "200" when min == max, else "200-399".
+QString statusRangeText(StatusRange range);
+
+// Empty when method is an HTTP token (RFC 9110), kept as written since methods are case-sensitive;
+// else the reason.
+QString checkHttpMethod(QStringView method);
+// Empty when path can be sent as a health check's request target: '/' and then visible ASCII characters
+// (a query is fine, a fragment is not); else the reason.
+QString checkProbePath(QStringView path);
+// Empty when host is a Host header a health check can send: empty (the backend's own host:port), or
+// HOST[:PORT] with HOST a host name, a dotted-quad IPv4 address or a bracketed IPv6 address and PORT
+// 1..65535; else the reason.
+QString checkProbeHost(QStringView host);
 
 // Listening twice on one address cannot work; port 0 is exempt since each such socket gets its own port.
 bool isDuplicateListen(const QList<ListenAddress> &accepted, const ListenAddress &candidate);

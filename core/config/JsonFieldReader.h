@@ -31,6 +31,9 @@ public:
     std::optional<QString> string(const QString &field, const QJsonValue &value);
     std::optional<bool> boolean(const QString &field, const QJsonValue &value);
 
+    // How many errors have been reported so far, to tell whether a stretch of reading found any.
+    qsizetype errorCount() const { return m_errors.size(); }
+
 private:
     QList<ConfigError> &m_errors;
 };

@@ -35,4 +35,11 @@ int ProxyConfig::effectiveWorkers() const
     return std::max(1, QThread::idealThreadCount());
 }
 
+BackendConfig ProxyConfig::withPoolSettings(BackendConfig backend) const
+{
+    backend.healthCheck = healthCheck;
+    backend.circuitBreaker = circuitBreaker;
+    return backend;
+}
+
 } // namespace fulcrum

@@ -16,6 +16,34 @@ struct ListenAddress
     friend bool operator==(const ListenAddress &, const ListenAddress &) = default;
 };
 
+// Active health checking of one backend: a probe every interval (± jitter) that must answer within
+// the timeout with a status in range (and, when set, a body containing expectBody).
+struct HealthCheckConfig
+{
+    bool enabled = false;
+    QString method = QStringLiteral("GET");
+    QString path = QStringLiteral("/");
+    int expectStatusMin = 200;
+    int expectStatusMax = 399;
+    QString expectBody; // empty: the body is not checked
+    QString host;       // the probe's Host header; empty: the backend's own host:port
+    int intervalMs = 2'000;
+    int timeoutMs = 1'000;
+    int jitterPercent = 10; // each interval is drawn uniformly within ± this share of intervalMs
+    int rise = 2;           // consecutive passes that bring a down backend up
+    int fall = 3;           // consecutive failures that take an up backend down
+    friend bool operator==(const HealthCheckConfig &, const HealthCheckConfig &) = default;
+};
+
+// Per-backend limits; 0 means unlimited. A backend at a limit is skipped for another one.
+struct CircuitBreakerConfig
+{
+    int maxConnections = 0;     // open upstream connections, idle ones included
+    int maxPendingRequests = 0; // requests waiting for a new connection to open
+    int maxRequests = 0;        // requests in flight
+    friend bool operator==(const CircuitBreakerConfig &, const CircuitBreakerConfig &) = default;
+};
+
 struct BackendConfig
 {
     QString name;
@@ -23,9 +51,19 @@ struct BackendConfig
     quint16 port = 80;
     int weight = 1;       // 0..1000; 0 keeps the backend configured but out of rotation
     int slowStartMs = -1; // ramp after coming back; -1 takes the pool's BalancingConfig::slowStartMs
+    // Filled in by the loader from the pool's settings and this backend's overrides.
+    HealthCheckConfig healthCheck;
+    CircuitBreakerConfig circuitBreaker;
 
     QString url() const;
     friend bool operator==(const BackendConfig &, const BackendConfig &) = default;
+};
+
+// What happens when no backend is usable (all down, ejected or at their limits).
+enum class PanicMode
+{
+    FailClosed, // "fail-closed": 503 with Retry-After
+    FailOpen,   // "fail-open": balance over every backend that is not in maintenance or draining
 };
 
 enum class StrategyKind
@@ -67,7 +105,33 @@ struct BalancingConfig
     HashKey hashKey;
     StickyCookie stickyCookie;
     int slowStartMs = 0; // 0: a backend that comes back takes its full weight at once
+    PanicMode panicMode = PanicMode::FailClosed;
     friend bool operator==(const BalancingConfig &, const BalancingConfig &) = default;
+};
+
+// Passive health: failures seen on real traffic eject a backend for a while (Envoy's outlier detection).
+struct OutlierDetectionConfig
+{
+    bool enabled = true;
+    int consecutiveFailures = 5; // connect errors, resets and timeouts in a row (and 5xx when counted)
+    bool count5xx = false;
+    int baseEjectionMs = 30'000; // the n-th ejection of a backend lasts n × this, up to maxEjectionMs
+    int maxEjectionMs = 300'000;
+    int maxEjectionPercent = 50; // never eject more than this share of the backends
+    friend bool operator==(const OutlierDetectionConfig &, const OutlierDetectionConfig &) = default;
+};
+
+struct RetryConfig
+{
+    int maxRetries = 2;       // attempts after the first, each on another backend when there is one
+    QList<int> retryStatuses; // e.g. 502, 503: retried for idempotent methods (empty: none)
+    int backoffBaseMs = 25;   // before retry n: a random wait up to base × 2^(n-1), capped at backoffMaxMs
+    int backoffMaxMs = 250;
+    int budgetPercent = 20; // retries may add at most this share of the requests of the last window
+    int budgetWindowMs = 10'000;
+    int budgetMinRetries = 3;             // always allowed per window, so a quiet proxy can still retry
+    int maxBufferedBodyBytes = 64 * 1024; // a request body up to this size is kept for a retry
+    friend bool operator==(const RetryConfig &, const RetryConfig &) = default;
 };
 
 // Every duration in milliseconds.
@@ -103,6 +167,10 @@ struct ProxyConfig
     int workers = 0; // 0: one per core
     QList<BackendConfig> backends;
     BalancingConfig balancing;
+    HealthCheckConfig healthCheck;       // the pool's defaults, copied into each backend
+    CircuitBreakerConfig circuitBreaker; // the pool's defaults, copied into each backend
+    OutlierDetectionConfig outlierDetection;
+    RetryConfig retries;
     Timeouts timeouts;
     Limits limits;
     LogFormat logFormat = LogFormat::Text;
@@ -110,6 +178,9 @@ struct ProxyConfig
     int metricsIntervalMs = 1'000;
 
     int effectiveWorkers() const;
+    // backend with the pool's health check and circuit breaker, for a backend that has no settings of
+    // its own (one the admin API adds, the demo's).
+    BackendConfig withPoolSettings(BackendConfig backend) const;
     friend bool operator==(const ProxyConfig &, const ProxyConfig &) = default;
 };
 

@@ -86,7 +86,8 @@ bool BackendRegistry::apply(const BalancingConfig &balancing, const QList<Backen
         const qsizetype existing = find(name);
         if (existing < 0) {
             backend.runtime = std::make_shared<BackendRuntime>();
-            Entry entry{std::move(backend)};
+            Entry entry;
+            entry.backend = std::move(backend);
             if (!initial)
                 startRamp(entry);
             changes.append({BackendChange::Kind::Added, name, {}, entry.backend.config.url(), reason});
@@ -189,23 +190,76 @@ bool BackendRegistry::setWeight(const QString &name, int weight, const QString &
 
 bool BackendRegistry::setState(const QString &name, BackendState state, const QString &reason, QString *error)
 {
-    Entry *found = entryToChange(name, error);
-    if (found == nullptr)
+    Entry *entry = entryToChange(name, error);
+    if (entry == nullptr)
         return false;
-    Entry &entry = *found;
-    const BackendState before = entry.backend.state;
-    if (before == state)
-        return true;
-    entry.backend.state = state;
-    if (state == BackendState::Up && (before == BackendState::Down || before == BackendState::Maintenance))
-        startRamp(entry);
-    else if (state != BackendState::Up)
-        entry.rampStartMs = -1;
-    publish();
-    announce(BackendChange::Kind::StateChanged, name, backendStateName(before), backendStateName(state),
-             reason);
-    scheduleTicks();
+    if (entry->backend.state != state)
+        transition(*entry, reason, [state](Entry &e) { e.backend.state = state; });
     return true;
+}
+
+bool BackendRegistry::setHealth(const QString &name, bool healthy, const QString &reason,
+                                qint64 probeLatencyUs)
+{
+    const qsizetype index = find(name);
+    if (index < 0)
+        return false;
+    Entry &entry = m_entries[index];
+    entry.lastProbeLatencyUs = probeLatencyUs;
+    if (entry.healthy != healthy) {
+        transition(entry, reason, [healthy, &reason](Entry &e) {
+            e.healthy = healthy;
+            e.healthReason = reason;
+        });
+    }
+    return true;
+}
+
+bool BackendRegistry::eject(const QString &name, const QString &reason)
+{
+    const qsizetype index = find(name);
+    if (index < 0 || !m_outlier.enabled)
+        return false;
+    Entry &entry = m_entries[index];
+    if (entry.ejectedUntilMs >= 0 || publishedState(entry) != BackendState::Up)
+        return false;
+    qsizetype ejected = 0;
+    for (const Entry &other : std::as_const(m_entries))
+        ejected += other.ejectedUntilMs >= 0 ? 1 : 0;
+    // The cap keeps passive health from emptying the pool on a fleet-wide hiccup.
+    if ((ejected + 1) * 100 > qsizetype(m_outlier.maxEjectionPercent) * m_entries.size())
+        return false;
+    const qint64 durationMs = std::min<qint64>(qint64(m_outlier.baseEjectionMs) * (entry.timesEjected + 1),
+                                               m_outlier.maxEjectionMs);
+    transition(entry, u"%1; ejected for %2 ms"_s.arg(reason).arg(durationMs), [this, durationMs](Entry &e) {
+        e.ejectedUntilMs = m_clock.elapsed() + durationMs;
+        ++e.timesEjected;
+    });
+    return true;
+}
+
+BackendState BackendRegistry::publishedState(const Entry &entry) const
+{
+    if (entry.backend.state != BackendState::Up)
+        return entry.backend.state;
+    return entry.healthy && entry.ejectedUntilMs < 0 ? BackendState::Up : BackendState::Down;
+}
+
+template <typename Change>
+void BackendRegistry::transition(Entry &entry, const QString &reason, Change change)
+{
+    const BackendState before = publishedState(entry);
+    change(entry);
+    const BackendState after = publishedState(entry);
+    if (after == BackendState::Up && (before == BackendState::Down || before == BackendState::Maintenance))
+        startRamp(entry);
+    else if (after != BackendState::Up)
+        entry.rampStartMs = -1;
+    if (before == after)
+        return;
+    publish();
+    announce(BackendChange::Kind::StateChanged, entry.backend.config.name, backendStateName(before),
+             backendStateName(after), reason);
 }
 
 BackendRegistry::Entry *BackendRegistry::entryToChange(const QString &name, QString *error)
@@ -227,9 +281,11 @@ QList<BackendStatus> BackendRegistry::status() const
 {
     QList<BackendStatus> all;
     for (const Entry &entry : m_entries)
-        all.append({entry.backend.config, entry.backend.state, effectiveWeight(entry),
+        all.append({entry.backend.config, publishedState(entry), entry.backend.state, effectiveWeight(entry),
                     entry.backend.runtime->inFlight.load(std::memory_order_relaxed),
-                    entry.removeDeadlineMs >= 0});
+                    entry.removeDeadlineMs >= 0, entry.healthy, entry.healthReason, entry.lastProbeLatencyUs,
+                    entry.ejectedUntilMs >= 0 ? entry.ejectedUntilMs - m_clock.elapsed() : 0,
+                    entry.timesEjected});
     return all;
 }
 
@@ -273,6 +329,7 @@ void BackendRegistry::publish()
     backends.reserve(m_entries.size());
     for (const Entry &entry : std::as_const(m_entries)) {
         Backend backend = entry.backend;
+        backend.state = publishedState(entry);
         backend.effectiveWeight = effectiveWeight(entry);
         backends.append(std::move(backend));
     }
@@ -300,6 +357,12 @@ void BackendRegistry::tick()
         changed = true;
     }
     for (Entry &entry : m_entries) {
+        if (entry.ejectedUntilMs >= 0 && now >= entry.ejectedUntilMs) {
+            entry.backend.runtime->consecutiveFailures.store(0, std::memory_order_relaxed);
+            transition(entry, u"ejection ended"_s, [](Entry &e) { e.ejectedUntilMs = -1; });
+        }
+    }
+    for (Entry &entry : m_entries) {
         if (entry.rampStartMs < 0)
             continue;
         if (now - entry.rampStartMs >= slowStartWindow(entry))
@@ -320,7 +383,7 @@ void BackendRegistry::scheduleTicks()
 {
     bool busy = false;
     for (const Entry &entry : std::as_const(m_entries))
-        busy = busy || entry.rampStartMs >= 0 || entry.removeDeadlineMs >= 0;
+        busy = busy || entry.rampStartMs >= 0 || entry.removeDeadlineMs >= 0 || entry.ejectedUntilMs >= 0;
     if (!busy)
         m_ticker.stop();
     else if (!m_ticker.isActive())

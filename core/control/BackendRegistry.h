@@ -16,10 +16,16 @@ namespace fulcrum {
 struct BackendStatus
 {
     BackendConfig config;
-    BackendState state = BackendState::Up;
+    BackendState state = BackendState::Up;         // as published: down when unhealthy or ejected
+    BackendState operatorState = BackendState::Up; // as an operator (or the configuration) set it
     int effectiveWeight = 0;
     int inFlight = 0;
-    bool removing = false; // draining before it leaves the table
+    bool removing = false;          // draining before it leaves the table
+    bool healthy = true;            // the active checks' verdict (true when there are none)
+    QString healthReason;           // why the checks last changed their verdict
+    qint64 lastProbeLatencyUs = -1; // -1: never probed
+    qint64 ejectedForMs = 0;        // time left of a passive-health ejection
+    int timesEjected = 0;
 };
 
 // The one place backends change: configuration loads, SIGHUP reloads, the admin API, the console
@@ -45,6 +51,15 @@ public:
     bool setWeight(const QString &name, int weight, const QString &reason, QString *error);
     bool setState(const QString &name, BackendState state, const QString &reason, QString *error);
 
+    // Health: the active checks' verdict and the latency of the probe that gave it. A backend that is
+    // not healthy is published as down whatever an operator set, until the checks pass again.
+    // False for an unknown backend (one removed while its probe was under way).
+    bool setHealth(const QString &name, bool healthy, const QString &reason, qint64 probeLatencyUs);
+    // Passive health: takes the backend out for base × (times ejected) ms, capped, unless that would
+    // eject more than the configured share of backends. False when refused or unknown.
+    bool eject(const QString &name, const QString &reason);
+    void setOutlierDetection(const OutlierDetectionConfig &config) { m_outlier = config; }
+
     BackendTablePtr table() const { return m_table; }
     const BalancingConfig &balancing() const { return m_balancing; }
     QList<BackendStatus> status() const;
@@ -60,12 +75,22 @@ private:
         Backend backend;         // config, address and runtime; state and weight as the operator set them
         qint64 rampStartMs = -1; // slow start began here; -1 when not ramping
         qint64 removeDeadlineMs = -1; // removal was asked for; -1 when staying
+        bool healthy = true;
+        QString healthReason;
+        qint64 lastProbeLatencyUs = -1;
+        qint64 ejectedUntilMs = -1; // -1 when not ejected
+        int timesEjected = 0;
     };
 
     qsizetype find(const QString &name) const;
     // The entry an operator's change applies to, or nullptr with *error saying why there is none.
     Entry *entryToChange(const QString &name, QString *error);
     bool validate(const BackendConfig &config, Backend *resolved, QString *error) const;
+    BackendState publishedState(const Entry &entry) const;
+    // Runs change on the entry, then publishes and announces the state transition it caused, if any,
+    // starting slow start when the backend comes back.
+    template <typename Change>
+    void transition(Entry &entry, const QString &reason, Change change);
     void beginRemoval(Entry &entry);
     void startRamp(Entry &entry);
     int slowStartWindow(const Entry &entry) const;
@@ -80,6 +105,7 @@ private:
     BackendTablePtr m_table;
     quint64 m_generation = 0;
     int m_removalDrainTimeoutMs = 30'000;
+    OutlierDetectionConfig m_outlier;
     QElapsedTimer m_clock;
     QTimer m_ticker; // runs only while a backend ramps up or drains for removal
 };

@@ -197,9 +197,13 @@ bool DemoBackends::start()
         return false;
     }
     m_error.clear();
-    for (std::size_t i = 0; i < kDemoSpecs.size(); ++i)
-        m_backends.append({QLatin1StringView(kDemoSpecs.at(i).name).toString(), u"127.0.0.1"_s,
-                           thread->ports.at(static_cast<qsizetype>(i)), 1});
+    for (std::size_t i = 0; i < kDemoSpecs.size(); ++i) {
+        BackendConfig backend;
+        backend.name = QLatin1StringView(kDemoSpecs.at(i).name).toString();
+        backend.host = u"127.0.0.1"_s;
+        backend.port = thread->ports.at(static_cast<qsizetype>(i));
+        m_backends.append(backend);
+    }
     m_thread = std::move(thread);
     return true;
 }

@@ -110,7 +110,7 @@ void interimResponseHead(QByteArray &out, const ResponseHead &head)
 }
 
 void errorResponse(QByteArray &out, int status, QByteArrayView reason, QByteArrayView requestId,
-                   bool keepAlive, bool withBody)
+                   bool keepAlive, bool withBody, int retryAfterSeconds)
 {
     const QByteArrayView phrase = reasonPhrase(status);
     QByteArray body = QByteArray::number(status);
@@ -120,6 +120,8 @@ void errorResponse(QByteArray &out, int status, QByteArrayView reason, QByteArra
     appendNumber(out, "Content-Length", static_cast<quint64>(body.size()));
     if (!requestId.isEmpty())
         appendHeader(out, "X-Request-ID", requestId);
+    if (retryAfterSeconds > 0)
+        appendNumber(out, "Retry-After", static_cast<quint64>(retryAfterSeconds));
     appendHeader(out, "Connection", keepAlive ? "keep-alive" : "close");
     out.append("\r\n");
     if (withBody)

@@ -35,8 +35,9 @@ void clientResponseHead(QByteArray &out, const ResponseHead &head, ClientBodyFra
                         QByteArrayView requestId, bool keepAlive, int clientVersionMinor,
                         QByteArrayView setCookie = {});
 void interimResponseHead(QByteArray &out, const ResponseHead &head);
+// retryAfterSeconds, when positive, adds Retry-After (503s that expect to clear up).
 void errorResponse(QByteArray &out, int status, QByteArrayView reason, QByteArrayView requestId,
-                   bool keepAlive, bool withBody = true);
+                   bool keepAlive, bool withBody = true, int retryAfterSeconds = 0);
 void chunk(QByteArray &out, const char *data, qsizetype length);
 void lastChunk(QByteArray &out);
 

@@ -26,6 +26,9 @@ struct BackendCounterSlot
     SlotCounter bytesToClient;   // response bytes received from the backend
     SlotCounter connectionsOpened;
     SlotGauge activeRequests;
+    // Requests sent elsewhere because this backend was at a circuit-breaker limit, by LimitKind.
+    std::array<SlotCounter, 3> limitRejections;
+    SlotCounter retries; // attempts on this backend that were retries of a failed one
 
     void countError(UpstreamError error)
     {
@@ -54,6 +57,9 @@ struct ListenerCounterSlot
     SlotCounter clientErrors;     // requests refused by the proxy itself (4xx/5xx from parsing and limits)
     SlotCounter noBackend;        // 503: nothing in rotation
     SlotCounter upstreamFailures; // 502/504 produced by the proxy
+    SlotCounter allAtLimits;      // 503: every usable backend at a circuit-breaker limit
+    SlotCounter retries;          // attempts after the first
+    SlotCounter retriesDenied;    // retries the budget refused
     SlotGauge openConnections;
 };
 

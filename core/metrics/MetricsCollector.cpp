@@ -3,9 +3,9 @@
 
 namespace fulcrum {
 
-MetricsSnapshotPtr collectMetrics(const BackendTable &table,
-                                  const WorkerSlots<ListenerCounterSlot> &listeners, int workerCount,
-                                  qint64 uptimeMs)
+std::shared_ptr<MetricsSnapshot> collectMetrics(const BackendTable &table,
+                                                const WorkerSlots<ListenerCounterSlot> &listeners,
+                                                int workerCount, qint64 uptimeMs)
 {
     auto snapshot = std::make_shared<MetricsSnapshot>();
     snapshot->time = QDateTime::currentDateTimeUtc();
@@ -18,6 +18,9 @@ MetricsSnapshotPtr collectMetrics(const BackendTable &table,
         snapshot->clientErrors += slot.clientErrors.value();
         snapshot->noBackend += slot.noBackend.value();
         snapshot->upstreamFailures += slot.upstreamFailures.value();
+        snapshot->allAtLimits += slot.allAtLimits.value();
+        snapshot->retries += slot.retries.value();
+        snapshot->retriesDenied += slot.retriesDenied.value();
     }
     for (const Backend &backend : table.backends()) {
         BackendMetrics metrics;
@@ -39,6 +42,9 @@ MetricsSnapshotPtr collectMetrics(const BackendTable &table,
             metrics.bytesToClient += slot.bytesToClient.value();
             metrics.connectionsOpened += slot.connectionsOpened.value();
             metrics.activeRequests += slot.activeRequests.value();
+            for (std::size_t k = 0; k < metrics.limitRejections.size(); ++k)
+                metrics.limitRejections[k] += slot.limitRejections[k].value();
+            metrics.retries += slot.retries.value();
         }
         snapshot->backends.append(metrics);
     }

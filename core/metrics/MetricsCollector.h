@@ -8,8 +8,9 @@ namespace fulcrum {
 
 // Sums every worker's counter slots into one snapshot. Reads are relaxed atomics, so collecting
 // never stalls a worker; a snapshot may be a few requests behind, never torn within a counter.
-MetricsSnapshotPtr collectMetrics(const BackendTable &table,
-                                  const WorkerSlots<ListenerCounterSlot> &listeners, int workerCount,
-                                  qint64 uptimeMs);
+// Mutable until published, so the caller can add what the counters do not know (health, ejections).
+std::shared_ptr<MetricsSnapshot> collectMetrics(const BackendTable &table,
+                                                const WorkerSlots<ListenerCounterSlot> &listeners,
+                                                int workerCount, qint64 uptimeMs);
 
 } // namespace fulcrum

@@ -17,6 +17,14 @@ struct BackendMetrics
     int weight = 0;          // as configured or last set
     int effectiveWeight = 0; // what balancing uses now: lower while slow start ramps
     QString state;           // "up", "down", "draining", "maintenance"
+
+    // Health, from the registry: `state` above is what it makes of these and of the operator's state.
+    bool healthy = true;            // the active checks' verdict (true when there are none)
+    QString healthReason;           // why the checks last changed their verdict
+    qint64 lastProbeLatencyUs = -1; // -1: never probed
+    int timesEjected = 0;           // passive health (outlier detection) ejections so far
+    qint64 ejectedForMs = 0;        // time left of the current ejection; 0 when not ejected
+
     quint64 requests = 0;
     std::array<quint64, 5> responsesByClass{}; // 1xx..5xx
     quint64 connectErrors = 0;
@@ -27,6 +35,10 @@ struct BackendMetrics
     quint64 bytesToClient = 0;
     quint64 connectionsOpened = 0;
     qint64 activeRequests = 0;
+    // Requests sent elsewhere because this backend was at a circuit-breaker limit: max_requests,
+    // max_connections, max_pending_requests (in LimitKind's order).
+    std::array<quint64, 3> limitRejections{};
+    quint64 retries = 0; // attempts on this backend that were retries of a failed one
 };
 
 // Totals over every worker at one moment; immutable once published.
@@ -40,6 +52,9 @@ struct MetricsSnapshot
     quint64 clientErrors = 0;
     quint64 noBackend = 0;
     quint64 upstreamFailures = 0;
+    quint64 allAtLimits = 0;   // 503s because every usable backend was at a circuit-breaker limit
+    quint64 retries = 0;       // attempts after the first
+    quint64 retriesDenied = 0; // retries the retry budget refused
     QList<BackendMetrics> backends;
 };
 

@@ -3,9 +3,12 @@
 
 #include "balancing/StickySession.h"
 #include "http/RequestId.h"
+#include "proxy/RetryPolicy.h"
 #include "proxy/Worker.h"
 
 #include <sys/socket.h>
+
+using namespace Qt::StringLiterals;
 
 namespace fulcrum {
 
@@ -15,6 +18,8 @@ constexpr qint64 kHighWater = 256 * 1024;
 constexpr qint64 kLowWater = 64 * 1024;
 // Kernel-side reads buffered by Qt for the client socket; beyond it Qt stops reading.
 constexpr qint64 kClientReadBuffer = 64 * 1024;
+// What 503s for "no backend" and "all at their limits" suggest to wait before trying again.
+constexpr int kRetryAfterSeconds = 1;
 // After a final response on a connection that closes, unread client bytes are drained this long so
 // that the close is a FIN, not a reset that could destroy the response in flight.
 constexpr qint64 kLingerMs = 2000;
@@ -129,16 +134,37 @@ void ClientConnection::onRequestHead(RequestHead &head)
     m_worker.listenerCounters().requests.add();
 
     m_table = m_worker.table();
-    m_backendIndex = m_table ? chooseBackend() : -1;
-    if (m_backendIndex < 0) {
-        m_worker.listenerCounters().noBackend.add();
-        answerLocally(503, "no backend available", false);
+    m_worker.retryBudget().recordRequest(m_worker.nowMs());
+    if (!startAttempt())
         return;
+    if (m_request.expectContinue && m_request.framing != BodyFraming::None)
+        m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+bool ClientConnection::startAttempt()
+{
+    const BackendChoice choice = m_table ? chooseBackend() : BackendChoice{};
+    m_backendIndex = choice.index;
+    if (m_backendIndex < 0) {
+        if (!m_tried.isEmpty()) {
+            // A retry found nowhere to go: the client hears of the failure that prompted it.
+            answerLocally(m_failedStatus, m_failedReason + " (no other backend to retry on)", true);
+        } else if (choice.limitHit) {
+            m_worker.listenerCounters().allAtLimits.add();
+            answerLocally(503, "every backend is at its " + limitName(*choice.limitHit) + " limit", false,
+                          kRetryAfterSeconds);
+        } else {
+            m_worker.listenerCounters().noBackend.add();
+            answerLocally(503, "no backend available", false, kRetryAfterSeconds);
+        }
+        return false;
     }
     const Backend &backend = m_table->at(m_backendIndex);
     m_backendName = backend.config.name.toUtf8();
     m_backendRuntime = backend.runtime;
     backendCounters()->requests.add();
+    if (!m_tried.isEmpty())
+        backendCounters()->retries.add();
     backendCounters()->activeRequests.change(1);
     m_backendRuntime->inFlight.fetch_add(1, std::memory_order_relaxed);
     m_holdsBackendSlot = true;
@@ -150,22 +176,23 @@ void ClientConnection::onRequestHead(RequestHead &head)
     m_upstreamHead.clear();
     writer::upstreamRequestHead(m_upstreamHead, m_request, forwarding);
     startUpstream(true);
-    if (m_request.expectContinue && m_request.framing != BodyFraming::None)
-        m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+    return true;
 }
 
-qsizetype ClientConnection::chooseBackend()
+BackendChoice ClientConnection::chooseBackend()
 {
     const StickyCookie &sticky = m_table->balancing().stickyCookie;
-    if (sticky.enabled()) {
+    if (sticky.enabled() && m_tried.isEmpty()) {
         const qsizetype pinned = stickyBackend(*m_table, m_request);
-        if (pinned >= 0)
-            return pinned;
+        if (pinned >= 0 && !exceededLimit(m_table->at(pinned), m_worker.pool().hasIdle(m_table->at(pinned))))
+            return {pinned, std::nullopt};
     }
-    const qsizetype chosen = m_table->pick({m_clientAddress, &m_request});
-    if (sticky.enabled() && chosen >= 0 && needsStickyCookie(*m_table, m_request, chosen))
-        m_setCookie = stickySetCookie(sticky, m_table->at(chosen));
-    return chosen;
+    const BackendChoice choice = fulcrum::chooseBackend(*m_table, {m_clientAddress, &m_request}, m_tried,
+                                                        m_worker.pool(), m_worker.index());
+    m_setCookie.clear();
+    if (sticky.enabled() && choice.index >= 0 && needsStickyCookie(*m_table, m_request, choice.index))
+        m_setCookie = stickySetCookie(sticky, m_table->at(choice.index));
+    return choice;
 }
 
 void ClientConnection::releaseBackendSlot()
@@ -177,6 +204,14 @@ void ClientConnection::releaseBackendSlot()
     m_backendRuntime->inFlight.fetch_sub(1, std::memory_order_release);
 }
 
+void ClientConnection::releasePendingSlot()
+{
+    if (!m_holdsPendingSlot)
+        return;
+    m_holdsPendingSlot = false;
+    m_backendRuntime->pendingRequests.fetch_sub(1, std::memory_order_relaxed);
+}
+
 void ClientConnection::startUpstream(bool allowPooled)
 {
     const Backend &backend = m_table->at(m_backendIndex);
@@ -185,6 +220,8 @@ void ClientConnection::startUpstream(bool allowPooled)
     if (connection == nullptr) {
         connection = m_worker.pool().open(backend, m_worker.scratch(), m_worker.scratchSize());
         backendCounters()->connectionsOpened.add();
+        m_backendRuntime->pendingRequests.fetch_add(1, std::memory_order_relaxed);
+        m_holdsPendingSlot = true;
         setDeadline(m_worker.config().timeouts.upstreamConnectMs);
     } else {
         setDeadline(m_worker.config().timeouts.upstreamResponseMs);
@@ -192,16 +229,33 @@ void ClientConnection::startUpstream(bool allowPooled)
     m_upstream = connection;
     connection->attach(this, m_request.isHead);
     connection->send(m_upstreamHead);
+    // What of the body already went to a failed attempt goes again, from the copy kept for retries.
+    if (!m_replayBody.isEmpty())
+        connection->send(m_replayBody);
 }
 
 void ClientConnection::sendToUpstream(const char *data, qsizetype length)
 {
     if (m_upstream == nullptr)
         return;
+    keepForReplay(data, length);
     m_upstream->send(data, length);
     backendCounters()->bytesFromClient.add(static_cast<quint64>(length));
     if (m_upstream->bytesToWrite() > kHighWater)
         m_readingPaused = true;
+}
+
+void ClientConnection::keepForReplay(const char *data, qsizetype length)
+{
+    if (!m_bodyReplayable)
+        return;
+    const RetryConfig &retries = m_worker.config().retries;
+    if (retries.maxRetries == 0 || m_replayBody.size() + length > retries.maxBufferedBodyBytes) {
+        m_bodyReplayable = false;
+        m_replayBody.clear();
+        return;
+    }
+    m_replayBody.append(data, length);
 }
 
 void ClientConnection::onRequestBody(const char *data, qsizetype length)
@@ -209,16 +263,22 @@ void ClientConnection::onRequestBody(const char *data, qsizetype length)
     if (m_phase != Phase::Exchanging)
         return;
     m_requestBodyBytes += length;
-    if (m_upstream == nullptr)
-        return; // answered locally: the body is read and dropped
-    m_requestBodyForwarded = true;
     if (m_request.framing == BodyFraming::Chunked) {
         QByteArray framed;
         writer::chunk(framed, data, length);
-        sendToUpstream(framed.constData(), framed.size());
+        forwardBody(framed.constData(), framed.size());
     } else {
-        sendToUpstream(data, length);
+        forwardBody(data, length);
     }
+}
+
+void ClientConnection::forwardBody(const char *data, qsizetype length)
+{
+    if (m_upstream != nullptr)
+        sendToUpstream(data, length);
+    else if (m_awaitingRetry)
+        keepForReplay(data, length);
+    // Otherwise the request was answered locally: its body is read and dropped.
 }
 
 void ClientConnection::onRequestComplete()
@@ -227,10 +287,10 @@ void ClientConnection::onRequestComplete()
     if (m_phase != Phase::Exchanging)
         return;
     m_requestComplete = true;
-    if (m_upstream != nullptr && m_request.framing == BodyFraming::Chunked) {
+    if (m_request.framing == BodyFraming::Chunked) {
         QByteArray last;
         writer::lastChunk(last);
-        sendToUpstream(last.constData(), last.size());
+        forwardBody(last.constData(), last.size());
     }
     maybeFinishExchange();
 }
@@ -241,6 +301,15 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
         // Our own 100 Continue already went out; other interim responses are only for HTTP/1.1.
         if (head.status != 100 && m_request.versionMinor == 1)
             writer::interimResponseHead(m_out, head);
+        return;
+    }
+    noteBackendOutcome(head.status >= 500 && m_worker.config().outlierDetection.count5xx,
+                       "status " + QByteArray::number(head.status));
+    if (m_worker.config().retries.retryStatuses.contains(head.status) &&
+        tryRetry(AttemptFailure::Status, head.status,
+                 "backend " + m_backendName + " answered " + QByteArray::number(head.status))) {
+        if (head.status >= 100 && head.status < 600)
+            backendCounters()->responsesByClass[static_cast<std::size_t>(head.status / 100 - 1)].add();
         return;
     }
     m_responseStarted = true;
@@ -285,6 +354,7 @@ void ClientConnection::onUpstreamReadDone()
 
 void ClientConnection::onUpstreamConnected()
 {
+    releasePendingSlot();
     setDeadline(m_worker.config().timeouts.upstreamResponseMs);
 }
 
@@ -304,15 +374,17 @@ void ClientConnection::onUpstreamFailed(UpstreamError error, const QByteArray &r
     const bool staleKeepAlive =
         failed->wasReused() && !failed->hasResponseBytes() && error != UpstreamError::Timeout;
     failed->close();
+    releasePendingSlot();
     backendCounters()->countError(error);
     if (m_responseStarted) {
         // Part of the response is already with the client: only a broken connection tells it so.
         abortConnection();
         return;
     }
-    // A parked connection the backend closed just as it was reused: the request never reached it.
-    if (staleKeepAlive && !m_requestBodyForwarded && !m_retried) {
-        m_retried = true;
+    // A parked connection the backend closed just as it was reused: the request never reached it,
+    // and the backend is not to blame, so it is tried again there on a fresh connection.
+    if (staleKeepAlive && !m_staleRetried && m_bodyReplayable) {
+        m_staleRetried = true;
         startUpstream(false);
         return;
     }
@@ -320,7 +392,81 @@ void ClientConnection::onUpstreamFailed(UpstreamError error, const QByteArray &r
         error == UpstreamError::Connect
             ? QByteArray("could not connect to backend " + m_backendName + " (" + reason + ")")
             : QByteArray(reason + " (backend " + m_backendName + ")");
-    answerLocally(error == UpstreamError::Timeout ? 504 : 502, text, true);
+    failAttempt(staleKeepAlive ? AttemptFailure::NeverReached : attemptFailureOf(error),
+                error == UpstreamError::Timeout ? 504 : 502, text);
+}
+
+void ClientConnection::failAttempt(AttemptFailure failure, int status, const QByteArray &text)
+{
+    noteBackendOutcome(true, text);
+    if (!tryRetry(failure, status, text))
+        answerLocally(status, text, true);
+}
+
+void ClientConnection::noteBackendOutcome(bool failed, const QByteArray &what)
+{
+    const OutlierDetectionConfig &outlier = m_worker.config().outlierDetection;
+    if (!outlier.enabled)
+        return;
+    std::atomic<int> &streak = m_backendRuntime->consecutiveFailures;
+    if (!failed) {
+        // Read first: a healthy backend's streak is already zero, and a store would bounce the line.
+        if (streak.load(std::memory_order_relaxed) != 0)
+            streak.store(0, std::memory_order_relaxed);
+        return;
+    }
+    // Exactly one worker sees the count reach each multiple of the threshold, so the control thread
+    // hears of a run once per threshold failures. A run that goes on is reported again (Envoy resets
+    // its counter at the threshold): an ejection the registry refused (the max_ejection_percent cap, a
+    // backend not up) must not keep a backend that keeps failing in for good.
+    const int run = streak.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (outlier.consecutiveFailures > 0 && run % outlier.consecutiveFailures == 0)
+        m_worker.reportFailingBackend(
+            QString::fromUtf8(m_backendName),
+            u"%1 consecutive failures, the last: %2"_s.arg(outlier.consecutiveFailures)
+                .arg(QString::fromUtf8(what)));
+}
+
+bool ClientConnection::tryRetry(AttemptFailure failure, int status, const QByteArray &reason)
+{
+    const RetryConfig &retries = m_worker.config().retries;
+    if (m_retries >= retries.maxRetries || !m_bodyReplayable || !isRetryable(failure, m_request.method))
+        return false;
+    if (!m_worker.retryBudget().tryRetry(m_worker.nowMs())) {
+        m_worker.listenerCounters().retriesDenied.add();
+        return false;
+    }
+    ++m_retries;
+    m_worker.listenerCounters().retries.add();
+    m_failedStatus = status;
+    m_failedReason = reason;
+    if (m_upstream != nullptr)
+        std::exchange(m_upstream, nullptr)->close();
+    releasePendingSlot();
+    releaseBackendSlot();
+    m_tried.append(m_backendRuntime.get());
+    // Until the retry starts, body bytes still arriving are kept for it; reading pauses meanwhile.
+    m_awaitingRetry = true;
+    m_readingPaused = true;
+    const int delayMs = retryBackoffMs(retries, m_retries);
+    setDeadline(delayMs + m_worker.config().timeouts.upstreamConnectMs);
+    QTimer::singleShot(delayMs, this, &ClientConnection::retryNow);
+    return true;
+}
+
+void ClientConnection::retryNow()
+{
+    if (m_closed || !m_awaitingRetry)
+        return;
+    m_awaitingRetry = false;
+    m_readingPaused = false;
+    m_table = m_worker.table();
+    if (!m_bodyReplayable) {
+        answerLocally(m_failedStatus, m_failedReason + " (the request body was too large to retry)", true);
+        return;
+    }
+    if (startAttempt())
+        readAndParse();
 }
 
 void ClientConnection::onUpstreamWritable()
@@ -331,7 +477,8 @@ void ClientConnection::onUpstreamWritable()
     }
 }
 
-void ClientConnection::answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure)
+void ClientConnection::answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure,
+                                     int retryAfterSeconds)
 {
     m_status = status;
     m_localReason = std::move(reason);
@@ -341,7 +488,8 @@ void ClientConnection::answerLocally(int status, QByteArray reason, bool countAs
         m_worker.listenerCounters().upstreamFailures.add();
     if (!m_requestComplete && m_request.framing != BodyFraming::None)
         m_keepAlive = false;
-    writer::errorResponse(m_out, status, m_localReason, m_requestId, m_keepAlive, !m_request.isHead);
+    writer::errorResponse(m_out, status, m_localReason, m_requestId, m_keepAlive, !m_request.isHead,
+                          retryAfterSeconds);
     flushClient();
     if (!m_keepAlive && !m_inParser) {
         finishExchange();
@@ -384,6 +532,7 @@ void ClientConnection::maybeFinishExchange()
 void ClientConnection::finishExchange()
 {
     logExchange();
+    releasePendingSlot();
     releaseBackendSlot();
     if (m_upstream != nullptr)
         releaseUpstream(false);
@@ -402,8 +551,14 @@ void ClientConnection::finishExchange()
     m_localReason.clear();
     m_requestBodyBytes = 0;
     m_responseBytes = 0;
-    m_requestComplete = m_requestBodyForwarded = m_responseStarted = m_responseComplete = false;
-    m_retried = false;
+    m_requestComplete = m_responseStarted = m_responseComplete = false;
+    m_staleRetried = false;
+    m_retries = 0;
+    m_tried.clear();
+    m_replayBody.clear();
+    m_bodyReplayable = true;
+    m_failedStatus = 0;
+    m_failedReason.clear();
     m_keepAlive = true;
     if (!keepAlive) {
         closeGracefully();
@@ -481,6 +636,7 @@ void ClientConnection::abortConnection()
     if (m_closed)
         return;
     m_closed = true;
+    releasePendingSlot();
     releaseBackendSlot();
     if (m_upstream != nullptr)
         std::exchange(m_upstream, nullptr)->close();
@@ -519,8 +675,10 @@ void ClientConnection::checkDeadline(qint64 nowMs)
                 onUpstreamFailed(UpstreamError::Timeout, "backend did not respond in time");
             } else {
                 std::exchange(m_upstream, nullptr)->close();
+                releasePendingSlot();
                 backendCounters()->countError(UpstreamError::Timeout);
-                answerLocally(504, "timed out connecting to backend " + m_backendName, true);
+                failAttempt(AttemptFailure::NeverReached, 504,
+                            "timed out connecting to backend " + m_backendName);
             }
             return;
         }

@@ -3,6 +3,8 @@
 
 #include "http/MessageWriter.h"
 #include "http/RequestParser.h"
+#include "proxy/BackendChoice.h"
+#include "proxy/RetryPolicy.h"
 #include "proxy/UpstreamConnection.h"
 
 #include <QObject>
@@ -54,12 +56,25 @@ private:
     void onUpstreamReadDone() override;
     void onUpstreamConnected() override;
 
-    qsizetype chooseBackend();
+    // Picks a backend for the next attempt and sends the request head there; false when the request
+    // was answered locally instead (no backend, all at their limits, nowhere left to retry).
+    bool startAttempt();
+    BackendChoice chooseBackend();
     // Ends the exchange's claim on its backend (counted in active requests and in-flight).
     void releaseBackendSlot();
+    // Ends the claim on the backend's pending-connection count, once the connection is open or failed.
+    void releasePendingSlot();
+    void forwardBody(const char *data, qsizetype length);
+    void keepForReplay(const char *data, qsizetype length);
+    // Feeds the backend's run of consecutive failures, which the outlier detection watches.
+    void noteBackendOutcome(bool failed, const QByteArray &what);
+    // Retries when the failure, the method, the body and the budget allow; else answers the failure.
+    void failAttempt(AttemptFailure failure, int status, const QByteArray &text);
+    bool tryRetry(AttemptFailure failure, int status, const QByteArray &reason);
+    void retryNow();
     void startUpstream(bool allowPooled);
     void sendToUpstream(const char *data, qsizetype length);
-    void answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure);
+    void answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure, int retryAfterSeconds = 0);
     void writeLocalResponse();
     void finishExchange();
     void maybeFinishExchange();
@@ -91,6 +106,15 @@ private:
     QByteArray m_backendName;
     std::shared_ptr<BackendRuntime> m_backendRuntime;
     bool m_holdsBackendSlot = false;
+    bool m_holdsPendingSlot = false;
+    TriedBackends m_tried; // backends earlier attempts failed on
+    int m_retries = 0;
+    QByteArray m_replayBody; // the request body as forwarded so far, kept while small enough to retry
+    bool m_bodyReplayable = true;
+    bool m_awaitingRetry = false; // between a failed attempt and the backoff's end
+    bool m_staleRetried = false;
+    int m_failedStatus = 0; // what the client gets if the retries run out
+    QByteArray m_failedReason;
     QByteArray m_setCookie; // the sticky cookie the response carries, when the client needs a new one
     ClientBodyFraming m_responseFraming = ClientBodyFraming::None;
     int m_status = 0;
@@ -99,11 +123,9 @@ private:
     qint64 m_responseBytes = 0;
     qint64 m_exchangeStartUs = 0;
     bool m_requestComplete = false;
-    bool m_requestBodyForwarded = false;
     bool m_responseStarted = false;
     bool m_responseComplete = false;
     bool m_keepAlive = true;
-    bool m_retried = false;
 
     Phase m_phase = Phase::AwaitingRequest;
     qint64 m_deadlineMs = 0;

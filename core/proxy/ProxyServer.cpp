@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ProxyServer.h"
 
+#include "health/HealthMonitor.h"
 #include "metrics/MetricsCollector.h"
 #include "proxy/ListenSockets.h"
 #include "proxy/Worker.h"
@@ -57,11 +58,13 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
         m_bound.append({address.address, port});
     }
     m_registry.setRemovalDrainTimeout(config.timeouts.drainMs);
+    m_registry.setOutlierDetection(config.outlierDetection);
     if (!m_registry.apply(config.balancing, config.backends, u"configuration"_s, error)) {
         closeAll();
         m_bound.clear();
         return false;
     }
+    m_health = std::make_unique<HealthMonitor>(m_registry);
     for (int w = 0; w < workers; ++w) {
         auto *thread = new QThread(this);
         thread->setObjectName(u"fulcrum-worker-%1"_s.arg(w));
@@ -69,6 +72,10 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
                                   *m_listenerCounters, STDOUT_FILENO);
         worker->moveToThread(thread);
         connect(worker, &Worker::drained, this, &ProxyServer::onWorkerDrained, Qt::QueuedConnection);
+        connect(
+            worker, &Worker::backendFailing, &m_registry,
+            [this](const QString &name, const QString &reason) { m_registry.eject(name, reason); },
+            Qt::QueuedConnection);
         thread->start();
         m_workers.push_back(worker);
         m_threads.push_back(thread);
@@ -92,8 +99,23 @@ MetricsSnapshotPtr ProxyServer::collectSnapshot() const
 {
     static const BackendTable empty({}, 0);
     const BackendTablePtr table = m_registry.table();
-    return collectMetrics(table ? *table : empty, *m_listenerCounters, workerCount(),
-                          m_uptime.isValid() ? m_uptime.elapsed() : 0);
+    const std::shared_ptr<MetricsSnapshot> snapshot =
+        collectMetrics(table ? *table : empty, *m_listenerCounters, workerCount(),
+                       m_uptime.isValid() ? m_uptime.elapsed() : 0);
+    const QList<BackendStatus> statuses = m_registry.status();
+    for (BackendMetrics &metrics : snapshot->backends) {
+        for (const BackendStatus &status : statuses) {
+            if (status.config.name != metrics.name)
+                continue;
+            metrics.healthy = status.healthy;
+            metrics.healthReason = status.healthReason;
+            metrics.lastProbeLatencyUs = status.lastProbeLatencyUs;
+            metrics.timesEjected = status.timesEjected;
+            metrics.ejectedForMs = status.ejectedForMs;
+            break;
+        }
+    }
+    return snapshot;
 }
 
 void ProxyServer::drain()
@@ -123,6 +145,7 @@ void ProxyServer::onWorkerDrained()
 
 void ProxyServer::stop()
 {
+    m_health.reset(); // joins the checker thread
     m_metricsTimer.stop();
     m_drainTimer.stop();
     for (std::size_t i = 0; i < m_workers.size(); ++i) {

@@ -17,6 +17,7 @@ class QThread;
 
 namespace fulcrum {
 
+class HealthMonitor;
 class Worker;
 
 // The control-thread face of the data plane: opens the listeners, runs the workers, publishes new
@@ -60,6 +61,7 @@ private:
     std::vector<QThread *> m_threads;
     QList<ListenAddress> m_bound;
     BackendRegistry m_registry;
+    std::unique_ptr<HealthMonitor> m_health; // active health checks: made by start(), gone after stop()
     QTimer m_metricsTimer;
     QTimer m_drainTimer;
     QElapsedTimer m_uptime;

@@ -16,6 +16,7 @@ UpstreamConnection::UpstreamConnection(const Backend &backend, char *scratch, qs
     : QObject(parent), m_parser(*this), m_runtime(backend.runtime), m_address(backend.address),
       m_port(backend.config.port), m_scratch(scratch), m_scratchSize(scratchSize)
 {
+    m_runtime->openConnections.fetch_add(1, std::memory_order_relaxed);
     connect(&m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
     connect(&m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
     connect(&m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
@@ -25,6 +26,7 @@ UpstreamConnection::UpstreamConnection(const Backend &backend, char *scratch, qs
 
 UpstreamConnection::~UpstreamConnection()
 {
+    m_runtime->openConnections.fetch_sub(1, std::memory_order_relaxed);
     m_socket.disconnect(this);
     m_socket.abort();
 }

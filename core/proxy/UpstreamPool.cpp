@@ -48,6 +48,12 @@ void UpstreamPool::release(UpstreamConnection *connection, qint64 nowMs)
     parked.append(connection);
 }
 
+bool UpstreamPool::hasIdle(const Backend &backend) const
+{
+    const auto it = m_idle.constFind(backend.runtime.get());
+    return it != m_idle.cend() && !it.value().isEmpty();
+}
+
 void UpstreamPool::forget(UpstreamConnection *connection)
 {
     auto it = m_idle.find(connection->runtime());

@@ -26,6 +26,8 @@ public:
     UpstreamConnection *open(const Backend &backend, char *scratch, qsizetype scratchSize);
     // Parks a connection after a clean exchange, or closes it when the backend's share is full.
     void release(UpstreamConnection *connection, qint64 nowMs);
+    // Whether a parked connection to this backend waits, so a request needs no new one.
+    bool hasIdle(const Backend &backend) const;
     void expireIdle(qint64 nowMs, qint64 idleTimeoutMs);
     // Closes parked connections whose backend left the table or moved to another address.
     void retainOnly(const BackendTable &table);

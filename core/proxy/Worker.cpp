@@ -30,7 +30,7 @@ Worker::Worker(int index, const ProxyConfig &config, std::vector<int> listenDesc
                WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd)
     : m_index(index), m_config(config), m_listenDescriptors(std::move(listenDescriptors)),
       m_listenerCounters(listenerCounters),
-      m_accessLog(config.accessLog ? accessLogFd : -1, config.logFormat),
+      m_accessLog(config.accessLog ? accessLogFd : -1, config.logFormat), m_retryBudget(config.retries),
       m_scratch(std::make_unique<char[]>(kScratchSize))
 {
     m_parserLimits.maxHeaderBytes = config.limits.maxHeaderBytes;

@@ -7,6 +7,7 @@
 #include "http/RequestId.h"
 #include "metrics/Counters.h"
 #include "proxy/AccessLog.h"
+#include "proxy/RetryBudget.h"
 #include "proxy/UpstreamPool.h"
 
 #include <QElapsedTimer>
@@ -47,6 +48,12 @@ public:
     ListenerCounterSlot &listenerCounters() { return m_listenerCounters.slot(m_index); }
     RequestIdGenerator &requestIds() { return m_requestIds; }
     AccessLog &accessLog() { return m_accessLog; }
+    RetryBudget &retryBudget() { return m_retryBudget; }
+    // From a connection whose backend just reached the outlier threshold; the control thread decides.
+    void reportFailingBackend(const QString &name, const QString &reason)
+    {
+        Q_EMIT backendFailing(name, reason);
+    }
     bool isDraining() const { return m_draining; }
     qint64 nowMs() const { return m_clock.elapsed(); }
     qint64 nowUs() const { return m_clock.nsecsElapsed() / 1000; }
@@ -57,6 +64,7 @@ public:
 Q_SIGNALS:
     // Draining finished: no client connection is left.
     void drained(int index);
+    void backendFailing(const QString &name, const QString &reason);
 
 private:
     static constexpr qsizetype kScratchSize = 64 * 1024;
@@ -76,6 +84,7 @@ private:
     UpstreamPool *m_pool = nullptr;
     RequestIdGenerator m_requestIds;
     AccessLog m_accessLog;
+    RetryBudget m_retryBudget;
     QSet<ClientConnection *> m_connections;
     QTimer *m_sweepTimer = nullptr;
     QElapsedTimer m_clock;

@@ -10,6 +10,15 @@
 using namespace Qt::StringLiterals;
 using namespace fulcrum::test;
 
+namespace {
+// These tests check how each failure maps to a status and a reason; retries would hide that, so they
+// are off here (tests/integration/resilience covers them).
+QStringList withoutRetries(QStringList arguments)
+{
+    return arguments << u"--retries"_s << u"0"_s;
+}
+} // namespace
+
 class TestProxyFailures : public QObject
 {
     Q_OBJECT
@@ -59,7 +68,8 @@ void TestProxyFailures::refusedConnectionGives502()
     FakeBackend dead(u"dead"_s), alive(u"alive"_s);
     QVERIFY(dead.start() && alive.start());
     dead.stop(); // its port is now closed
-    QVERIFY2(m_proxy->start(backendArgs({&dead, &alive})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&dead, &alive}))),
+             qPrintable(m_proxy->errorString()));
 
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
@@ -93,7 +103,7 @@ void TestProxyFailures::onlyBackendRefusing()
     FakeBackend dead(u"gone"_s);
     QVERIFY(dead.start());
     dead.stop();
-    QVERIFY2(m_proxy->start(backendArgs({&dead})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&dead}))), qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     for (int i = 0; i < 2; ++i) {
@@ -118,7 +128,8 @@ void TestProxyFailures::noUsableBackendGives503()
     QVERIFY(b1.start() && b2.start());
     ConfigFile config;
     QVERIFY(config.write(configJson({&b1, &b2}, {}, {}, {0, 0})));
-    QVERIFY2(m_proxy->start({u"--config"_s, config.path()}), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries({u"--config"_s, config.path()})),
+             qPrintable(m_proxy->errorString()));
 
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
@@ -143,7 +154,7 @@ bool TestProxyFailures::startWithSilentBackend(FakeBackend &silent, ConfigFile &
     if (!config.write(configJson({&silent}, QJsonObject{{u"upstream_response_ms"_s, kResponseTimeoutMs},
                                                         {u"upstream_connect_ms"_s, 2'000}})))
         return false;
-    if (!m_proxy->start({u"--config"_s, config.path()})) {
+    if (!m_proxy->start(withoutRetries({u"--config"_s, config.path()}))) {
         qWarning("%s", qPrintable(m_proxy->errorString()));
         return false;
     }
@@ -209,7 +220,8 @@ void TestProxyFailures::slowBackendWithinResponseTimeout()
     ConfigFile config;
     QVERIFY(config.write(configJson(
         {&slow}, QJsonObject{{u"upstream_connect_ms"_s, 200}, {u"upstream_response_ms"_s, 10'000}})));
-    QVERIFY2(m_proxy->start({u"--config"_s, config.path()}), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries({u"--config"_s, config.path()})),
+             qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     for (int i = 0; i < 2; ++i) {
@@ -236,7 +248,7 @@ void TestProxyFailures::diesMidResponse()
     FakeBackend dying(u"dying"_s);
     QVERIFY(dying.start());
     dying.setDefaultBehaviour(Behaviour::closeMidBody(size, chunked));
-    QVERIFY2(m_proxy->start(backendArgs({&dying})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&dying}))), qPrintable(m_proxy->errorString()));
 
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
@@ -253,7 +265,7 @@ void TestProxyFailures::backendClosingEveryConnection()
     FakeBackend closer(u"closer"_s);
     QVERIFY(closer.start());
     closer.setDefaultBehaviour(Behaviour::fixed().withClose());
-    QVERIFY2(m_proxy->start(backendArgs({&closer})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&closer}))), qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     for (int i = 0; i < 20; ++i) {
@@ -273,7 +285,7 @@ void TestProxyFailures::backendClosingEveryConnectionWithPosts()
     FakeBackend closer(u"closer"_s);
     QVERIFY(closer.start());
     closer.setDefaultBehaviour(Behaviour::echo().withClose());
-    QVERIFY2(m_proxy->start(backendArgs({&closer})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&closer}))), qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     for (int i = 0; i < 20; ++i) {
@@ -300,7 +312,7 @@ void TestProxyFailures::backendClosesIdleConnection()
     FakeBackend backend(u"idler"_s);
     QVERIFY(backend.start());
     backend.setDefaultBehaviour(Behaviour::echo());
-    QVERIFY2(m_proxy->start(backendArgs({&backend})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&backend}))), qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     for (int i = 0; i < 3; ++i) {
@@ -320,7 +332,7 @@ void TestProxyFailures::backendClosesWithoutResponse()
     FakeBackend dropper(u"dropper"_s);
     QVERIFY(dropper.start());
     dropper.setBehaviour("/drop", Behaviour::drop());
-    QVERIFY2(m_proxy->start(backendArgs({&dropper})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&dropper}))), qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     // First on a fresh backend connection, then on a reused one (where one retry is allowed).
@@ -365,7 +377,7 @@ void TestProxyFailures::invalidBackendResponse()
     FakeBackend broken(u"broken"_s);
     QVERIFY(broken.start());
     broken.setBehaviour("/bad", Behaviour::raw(response));
-    QVERIFY2(m_proxy->start(backendArgs({&broken})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&broken}))), qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     HttpResponse r = client.request(RawClient::get("/bad"));
@@ -398,7 +410,7 @@ void TestProxyFailures::invalidBodyAfterValidHead()
     FakeBackend broken(u"broken"_s);
     QVERIFY(broken.start());
     broken.setDefaultBehaviour(Behaviour::raw(response));
-    QVERIFY2(m_proxy->start(backendArgs({&broken})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&broken}))), qPrintable(m_proxy->errorString()));
     RawClient client;
     QVERIFY(client.connectTo(m_proxy->port()));
     const HttpResponse r = client.request(RawClient::get("/bad"));
@@ -415,7 +427,7 @@ void TestProxyFailures::clientAbortsMidDownload()
     FakeBackend bulk(u"bulk"_s);
     QVERIFY(bulk.start());
     bulk.setBehaviour("/big", Behaviour::large(20 * 1024 * 1024));
-    QVERIFY2(m_proxy->start(backendArgs({&bulk})), qPrintable(m_proxy->errorString()));
+    QVERIFY2(m_proxy->start(withoutRetries(backendArgs({&bulk}))), qPrintable(m_proxy->errorString()));
     for (int i = 0; i < 3; ++i) {
         RawClient client;
         QVERIFY(client.connectTo(m_proxy->port()));

@@ -13,7 +13,12 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+#include <arpa/inet.h>
 #include <array>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -84,6 +89,13 @@ Behaviour Behaviour::drop()
     return b;
 }
 
+Behaviour Behaviour::reset()
+{
+    Behaviour b;
+    b.kind = Kind::Reset;
+    return b;
+}
+
 Behaviour Behaviour::withDelay(int ms) const
 {
     Behaviour b = *this;
@@ -120,17 +132,32 @@ struct BackendState
     QString name;
     Behaviour defaultBehaviour;
     QHash<QByteArray, Behaviour> byPath;
+    QHash<QByteArray, QList<Behaviour>> sequences;
+    QHash<QByteArray, qsizetype> sequenceNext;
+    QHash<QByteArray, QHash<int, int>> answered; // path -> status -> responses
     QList<RecordedRequest> records;
     int heads = 0;
     int accepted = 0;
     int open = 0;
     int parseErrors = 0;
 
-    Behaviour behaviourFor(const QByteArray &target) const
+    static QByteArray pathOf(const QByteArray &target)
     {
         const qsizetype query = target.indexOf('?');
-        const QByteArray path = query < 0 ? target : target.left(query);
+        return query < 0 ? target : target.left(query);
+    }
+
+    Behaviour behaviourFor(const QByteArray &target)
+    {
+        const QByteArray path = pathOf(target);
         QMutexLocker lock(&mutex);
+        const auto sequence = sequences.constFind(path);
+        if (sequence != sequences.cend()) {
+            qsizetype &next = sequenceNext[path];
+            const Behaviour behaviour = sequence->at(next % sequence->size());
+            ++next;
+            return behaviour;
+        }
         return byPath.value(path, defaultBehaviour);
     }
 };
@@ -293,6 +320,15 @@ private:
 
     void respond(const Behaviour &b)
     {
+        if (b.kind == Behaviour::Kind::Reset) {
+            // SO_LINGER with a zero timeout makes the close send RST instead of FIN.
+            const linger hard{1, 0};
+            ::setsockopt(static_cast<int>(m_socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &hard,
+                         sizeof hard);
+            m_closing = true;
+            m_socket->abort();
+            return;
+        }
         if (b.kind == Behaviour::Kind::Raw || b.kind == Behaviour::Kind::Drop) {
             m_socket->write(b.body);
             closeAfterWrite();
@@ -328,6 +364,7 @@ private:
         case Behaviour::Kind::NeverRespond:
         case Behaviour::Kind::Raw:
         case Behaviour::Kind::Drop:
+        case Behaviour::Kind::Reset:
             break;
         }
 
@@ -354,6 +391,10 @@ private:
         }
         m_body.clear();
         m_socket->write(out);
+        {
+            QMutexLocker lock(&m_state->mutex);
+            ++m_state->answered[BackendState::pathOf(m_current.target)][b.status];
+        }
         if (close)
             closeAfterWrite();
     }
@@ -439,25 +480,26 @@ FakeBackend::FakeBackend(QString name)
 
 FakeBackend::~FakeBackend()
 {
-    stop();
+    shutdownServer();
+    releasePort();
 }
 
-bool FakeBackend::start()
+bool FakeBackend::start(quint16 port)
 {
     if (m_server != nullptr)
         return true;
+    releasePort();
     m_thread.start();
     m_server = new detail::BackendServer(m_state);
     m_server->moveToThread(&m_thread);
     // QThread deletes pending deferred objects as it finishes, so the server dies on its own thread.
     QObject::connect(&m_thread, &QThread::finished, m_server, &QObject::deleteLater);
     bool listening = false;
-    quint16 port = 0;
     detail::BackendServer *server = m_server;
     QMetaObject::invokeMethod(
         server,
         [server, &listening, &port] {
-            listening = server->listen(QHostAddress::LocalHost, 0);
+            listening = server->listen(QHostAddress::LocalHost, port);
             port = server->serverPort();
         },
         Qt::BlockingQueuedConnection);
@@ -471,12 +513,52 @@ void FakeBackend::stop()
 {
     if (m_server == nullptr)
         return;
+    shutdownServer();
+    reservePort();
+}
+
+void FakeBackend::shutdownServer()
+{
+    if (m_server == nullptr)
+        return;
     detail::BackendServer *server = m_server;
     QMetaObject::invokeMethod(
         server, [server] { server->shutdown(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
     m_server = nullptr;
+}
+
+void FakeBackend::reservePort()
+{
+    if (m_port == 0 || m_portReservation >= 0)
+        return;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(m_port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    // Bound but not listening: a connect to it is refused, and the kernel never picks a bound port as
+    // the ephemeral port of an outgoing connection. Without SO_REUSEADDR no other socket can bind it
+    // either; with it only when connections of the old listener linger in TIME_WAIT on the port.
+    for (const int reuse : {0, 1}) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+        if (::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
+            m_portReservation = fd;
+            return;
+        }
+        ::close(fd);
+    }
+}
+
+void FakeBackend::releasePort()
+{
+    if (m_portReservation < 0)
+        return;
+    ::close(m_portReservation);
+    m_portReservation = -1;
 }
 
 int FakeBackend::closeIdleConnections()
@@ -520,6 +602,16 @@ void FakeBackend::setBehaviour(const QByteArray &path, const Behaviour &behaviou
     m_state->byPath.insert(path, behaviour);
 }
 
+void FakeBackend::setBehaviourSequence(const QByteArray &path, const QList<Behaviour> &sequence)
+{
+    QMutexLocker lock(&m_state->mutex);
+    m_state->sequenceNext.remove(path);
+    if (sequence.isEmpty())
+        m_state->sequences.remove(path);
+    else
+        m_state->sequences.insert(path, sequence);
+}
+
 QList<RecordedRequest> FakeBackend::requests() const
 {
     QMutexLocker lock(&m_state->mutex);
@@ -536,6 +628,21 @@ int FakeBackend::requestCount() const
 {
     QMutexLocker lock(&m_state->mutex);
     return static_cast<int>(m_state->records.size());
+}
+
+int FakeBackend::requestCount(const QByteArray &path) const
+{
+    QMutexLocker lock(&m_state->mutex);
+    return static_cast<int>(std::count_if(m_state->records.cbegin(), m_state->records.cend(),
+                                          [&path](const RecordedRequest &request) {
+                                              return detail::BackendState::pathOf(request.target) == path;
+                                          }));
+}
+
+int FakeBackend::responseCount(const QByteArray &path, int status) const
+{
+    QMutexLocker lock(&m_state->mutex);
+    return m_state->answered.value(path).value(status);
 }
 
 int FakeBackend::headCount() const
@@ -566,6 +673,7 @@ void FakeBackend::clearRecords()
 {
     QMutexLocker lock(&m_state->mutex);
     m_state->records.clear();
+    m_state->answered.clear();
     m_state->heads = 0;
     m_state->accepted = 0;
     m_state->parseErrors = 0;

@@ -27,6 +27,7 @@ struct Behaviour
         NoBody,       // `status` (204, 304, ...) without a body
         Raw,          // `body` written verbatim as the whole response, then the connection closed
         Drop,         // close the connection without a byte of response
+        Reset,        // reset the connection (RST, not FIN) without a byte of response
     };
 
     Kind kind = Kind::Fixed;
@@ -47,6 +48,7 @@ struct Behaviour
     static Behaviour noBody(int status);
     static Behaviour raw(QByteArray bytes);
     static Behaviour drop();
+    static Behaviour reset();
 
     Behaviour withDelay(int ms) const;
     Behaviour withClose() const;
@@ -94,8 +96,13 @@ public:
     FakeBackend(const FakeBackend &) = delete;
     FakeBackend &operator=(const FakeBackend &) = delete;
 
-    bool start();
-    // Closes the listener and every open connection; the port is then refused.
+    // Listens on `port`, or on an ephemeral one when 0. After stop(), start(port()) brings the backend
+    // back on the same port, as a restarted server would.
+    bool start(quint16 port = 0);
+    // Closes the listener and every open connection; the port is then refused. Until the next start()
+    // the port stays bound (without listening), so that no other socket can take it: not another
+    // server, and not a connection to it as its own ephemeral source port (a TCP self-connect would
+    // "succeed" where the test expects a refusal).
     void stop();
     // Closes (FIN, not reset) every connection that is between requests, as a server's keep-alive
     // timeout would; returns how many it closed.
@@ -110,6 +117,10 @@ public:
 
     void setDefaultBehaviour(const Behaviour &behaviour);
     void setBehaviour(const QByteArray &path, const Behaviour &behaviour);
+    // Requests for `path` take these behaviours in turn, starting over after the last one (the n-th
+    // request from now gets sequence[n % size]); it takes precedence over setBehaviour for that path.
+    // An empty sequence removes it.
+    void setBehaviourSequence(const QByteArray &path, const QList<Behaviour> &sequence);
 
     QList<RecordedRequest> requests() const;
     RecordedRequest lastRequest() const;
@@ -118,6 +129,10 @@ public:
     int connectionCount() const; // TCP connections accepted since start
     int openConnectionCount() const;
     int parseErrorCount() const; // requests the backend could not parse (it answered 400)
+    // Requests received completely for `path` (the target without its query).
+    int requestCount(const QByteArray &path) const;
+    // Responses this backend started to write for `path` with `status` (Raw, Drop and Reset write none).
+    int responseCount(const QByteArray &path, int status) const;
     void clearRecords();
 
     // Deterministic bytes for large bodies: the same size always gives the same bytes, and no short
@@ -126,11 +141,16 @@ public:
     static QByteArray sha256Hex(QByteArrayView data);
 
 private:
+    void shutdownServer();
+    void reservePort();
+    void releasePort();
+
     QString m_name;
     quint16 m_port = 0;
     std::shared_ptr<detail::BackendState> m_state;
     QThread m_thread;
     detail::BackendServer *m_server = nullptr;
+    int m_portReservation = -1; // while stopped: the socket that holds the port, bound, not listening
 };
 
 } // namespace fulcrum::test

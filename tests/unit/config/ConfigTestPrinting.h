@@ -17,11 +17,38 @@ inline QString describe(const ListenAddress &a)
     return a.toString();
 }
 
+inline QString describe(const HealthCheckConfig &h)
+{
+    return QStringLiteral("{%1 %2 %3 expect %4 \"%5\" host \"%6\" every %7 timeout %8 jitter %9%")
+               .arg(h.enabled ? QStringLiteral("on") : QStringLiteral("off"), h.method, h.path,
+                    statusRangeText({h.expectStatusMin, h.expectStatusMax}), h.expectBody, h.host)
+               .arg(h.intervalMs)
+               .arg(h.timeoutMs)
+               .arg(h.jitterPercent) +
+           QStringLiteral(" rise %1 fall %2}").arg(h.rise).arg(h.fall);
+}
+
+inline QString describe(const CircuitBreakerConfig &c)
+{
+    return QStringLiteral("{connections %1 pending %2 requests %3}")
+        .arg(c.maxConnections)
+        .arg(c.maxPendingRequests)
+        .arg(c.maxRequests);
+}
+
 inline QString describe(const BackendConfig &b)
 {
     const QString slowStart =
         b.slowStartMs < 0 ? QString() : QStringLiteral(" slow start ") + QString::number(b.slowStartMs);
-    return b.name + u'=' + b.url() + u" weight " + QString::number(b.weight) + slowStart;
+    // Only what differs from the defaults, to keep lists of backends readable.
+    const QString healthCheck = b.healthCheck == HealthCheckConfig{}
+                                    ? QString()
+                                    : QStringLiteral(" health_check ") + describe(b.healthCheck);
+    const QString circuitBreaker = b.circuitBreaker == CircuitBreakerConfig{}
+                                       ? QString()
+                                       : QStringLiteral(" circuit_breaker ") + describe(b.circuitBreaker);
+    return b.name + u'=' + b.url() + u" weight " + QString::number(b.weight) + slowStart + healthCheck +
+           circuitBreaker;
 }
 
 inline QString describe(const BalancingConfig &b)
@@ -29,9 +56,37 @@ inline QString describe(const BalancingConfig &b)
     const QString cookie = b.stickyCookie.enabled()
                                ? b.stickyCookie.name + u" max-age " + QString::number(b.stickyCookie.maxAgeS)
                                : QStringLiteral("none");
-    return QStringLiteral("strategy=%1 hash_key=%2 sticky_cookie=%3 slow_start=%4")
+    return QStringLiteral("strategy=%1 hash_key=%2 sticky_cookie=%3 slow_start=%4 panic_mode=%5")
         .arg(strategyName(b.strategy), hashKeyText(b.hashKey), cookie)
-        .arg(b.slowStartMs);
+        .arg(b.slowStartMs)
+        .arg(panicModeName(b.panicMode));
+}
+
+inline QString describe(const OutlierDetectionConfig &o)
+{
+    return QStringLiteral("{%1 after %2%3 eject %4..%5 ms at most %6%}")
+        .arg(o.enabled ? QStringLiteral("on") : QStringLiteral("off"))
+        .arg(o.consecutiveFailures)
+        .arg(o.count5xx ? QStringLiteral(" with 5xx") : QString())
+        .arg(o.baseEjectionMs)
+        .arg(o.maxEjectionMs)
+        .arg(o.maxEjectionPercent);
+}
+
+inline QString describe(const RetryConfig &r)
+{
+    QStringList statuses;
+    for (const int status : r.retryStatuses)
+        statuses.append(QString::number(status));
+    return QStringLiteral("{max %1 statuses [%2] backoff %3..%4 ms budget %5% of %6 ms min %7 body %8}")
+        .arg(r.maxRetries)
+        .arg(statuses.join(u','))
+        .arg(r.backoffBaseMs)
+        .arg(r.backoffMaxMs)
+        .arg(r.budgetPercent)
+        .arg(r.budgetWindowMs)
+        .arg(r.budgetMinRetries)
+        .arg(r.maxBufferedBodyBytes);
 }
 
 template <typename T>
@@ -65,7 +120,10 @@ inline QString describe(const ProxyConfig &c)
                .arg(l.upstreamIdlePerBackend)
                .arg(logFormatName(c.logFormat))
                .arg(c.accessLog ? QStringLiteral("on") : QStringLiteral("off"))
-               .arg(c.metricsIntervalMs);
+               .arg(c.metricsIntervalMs) +
+           QStringLiteral(" health_check=%1 circuit_breaker=%2 outlier_detection=%3 retries=%4")
+               .arg(describe(c.healthCheck), describe(c.circuitBreaker), describe(c.outlierDetection),
+                    describe(c.retries));
 }
 
 inline char *toString(const ProxyConfig &c)
@@ -86,6 +144,26 @@ inline char *toString(const BackendConfig &b)
 inline char *toString(const BalancingConfig &b)
 {
     return QTest::toString(describe(b));
+}
+
+inline char *toString(const HealthCheckConfig &h)
+{
+    return QTest::toString(describe(h));
+}
+
+inline char *toString(const CircuitBreakerConfig &c)
+{
+    return QTest::toString(describe(c));
+}
+
+inline char *toString(const OutlierDetectionConfig &o)
+{
+    return QTest::toString(describe(o));
+}
+
+inline char *toString(const RetryConfig &r)
+{
+    return QTest::toString(describe(r));
 }
 
 inline char *toString(const HashKey &k)

@@ -86,6 +86,12 @@ private Q_SLOTS:
     void hashKeyFlagNeedsConsistentHash();
     void hashKeyFlagWithBrokenFileReportsOnlyTheFile();
 
+    void resilienceFromFile();
+    void healthCheckFlagWithoutFile();
+    void healthCheckFlagChangesThePoolOnly();
+    void flagBackendsGetTheFilePoolSettings();
+    void panicModeAndRetriesFlagsOverrideFile();
+
 private:
     QString writeConfig(const QByteArray &json);
 
@@ -224,12 +230,33 @@ void TestCommandLine::validFlags_data()
                                   << OptionsEdit([](CommandLineOptions &o) { o.showVersion = true; });
     QTest::newRow("version short") << argv({"-v"})
                                    << OptionsEdit([](CommandLineOptions &o) { o.showVersion = true; });
+    QTest::newRow("health-check") << argv({"--health-check", "/healthz"})
+                                  << OptionsEdit(
+                                         [](CommandLineOptions &o) { o.healthCheckPath = u"/healthz"_s; });
+    QTest::newRow("health-check root with query")
+        << argv({"--health-check=/?probe=1"})
+        << OptionsEdit([](CommandLineOptions &o) { o.healthCheckPath = u"/?probe=1"_s; });
+    QTest::newRow("health-check last wins")
+        << argv({"--health-check", "/a", "--health-check", "/b"})
+        << OptionsEdit([](CommandLineOptions &o) { o.healthCheckPath = u"/b"_s; });
+    QTest::newRow("panic-mode fail-open")
+        << argv({"--panic-mode", "fail-open"})
+        << OptionsEdit([](CommandLineOptions &o) { o.panicMode = PanicMode::FailOpen; });
+    QTest::newRow("panic-mode fail-closed")
+        << argv({"--panic-mode=fail-closed"})
+        << OptionsEdit([](CommandLineOptions &o) { o.panicMode = PanicMode::FailClosed; });
+    QTest::newRow("retries 0") << argv({"--retries", "0"})
+                               << OptionsEdit([](CommandLineOptions &o) { o.maxRetries = 0; });
+    QTest::newRow("retries 10") << argv({"--retries=10"})
+                                << OptionsEdit([](CommandLineOptions &o) { o.maxRetries = 10; });
     QTest::newRow("everything")
-        << argv({"--config",        "f.json",     "--listen", "127.0.0.1:0",     "--backend",
-                 "http://h",        "--workers",  "4",        "--log-format",    "json",
-                 "--access-log",    "off",        "--demo",   "--check-config",  "--strategy",
-                 "consistent-hash", "--hash-key", "path",     "--sticky-cookie", "s,max-age=9",
-                 "--slow-start",    "5000"})
+        << argv({"--config",     "f.json",         "--listen",        "127.0.0.1:0",
+                 "--backend",    "http://h",       "--workers",       "4",
+                 "--log-format", "json",           "--access-log",    "off",
+                 "--demo",       "--check-config", "--strategy",      "consistent-hash",
+                 "--hash-key",   "path",           "--sticky-cookie", "s,max-age=9",
+                 "--slow-start", "5000",           "--health-check",  "/hc",
+                 "--panic-mode", "fail-open",      "--retries",       "1"})
         << OptionsEdit([](CommandLineOptions &o) {
                o.configFile = u"f.json"_s;
                o.listen = {listenOn(u"127.0.0.1"_s, 0)};
@@ -238,6 +265,9 @@ void TestCommandLine::validFlags_data()
                o.hashKey = HashKey{HashKey::Source::Path, {}};
                o.stickyCookie = StickyCookie{u"s"_s, 9};
                o.slowStartMs = 5000;
+               o.healthCheckPath = u"/hc"_s;
+               o.panicMode = PanicMode::FailOpen;
+               o.maxRetries = 1;
                o.workers = 4;
                o.logFormat = LogFormat::Json;
                o.accessLog = false;
@@ -406,6 +436,33 @@ void TestCommandLine::invalidFlags_data()
     row("slow-start missing value", argv({"--slow-start"}), "--slow-start", nullptr,
         "missing value (expected MS)");
 
+    // --health-check: the path rules are covered row by row in tst_configloader
+    row("health-check relative", argv({"--health-check", "healthz"}), "--health-check", "healthz",
+        R"(must start with "/")");
+    row("health-check empty", argv({"--health-check", ""}), "--health-check", "", R"(must start with "/")");
+    row("health-check space", argv({"--health-check", "/a b"}), "--health-check", "/a b",
+        "must be visible ASCII characters");
+    row("health-check fragment", argv({"--health-check", "/a#b"}), "--health-check", "/a#b",
+        "a fragment is not allowed");
+    row("health-check missing value", argv({"--health-check"}), "--health-check", nullptr,
+        "missing value (expected PATH)");
+
+    // --panic-mode
+    const char *panicModes = R"(must be "fail-closed" or "fail-open")";
+    row("panic-mode unknown", argv({"--panic-mode", "open"}), "--panic-mode", "open", panicModes);
+    row("panic-mode wrong case", argv({"--panic-mode", "FAIL-OPEN"}), "--panic-mode", "FAIL-OPEN",
+        panicModes);
+    row("panic-mode empty", argv({"--panic-mode", ""}), "--panic-mode", "", panicModes);
+    row("panic-mode missing value", argv({"--panic-mode"}), "--panic-mode", nullptr,
+        "missing value (expected fail-closed|fail-open)");
+
+    // --retries
+    row("retries too many", argv({"--retries", "11"}), "--retries", "11", "must be an integer from 0 to 10");
+    row("retries negative", argv({"--retries", "-1"}), "--retries", "-1", "must be an integer from 0 to 10");
+    row("retries not numeric", argv({"--retries", "two"}), "--retries", "two",
+        "must be an integer from 0 to 10");
+    row("retries missing value", argv({"--retries"}), "--retries", nullptr, "missing value (expected N)");
+
     // --workers
     row("workers too many", argv({"--workers", "65"}), "--workers", "65", "must be an integer from 0 to 64");
     row("workers negative", argv({"--workers", "-1"}), "--workers", "-1", "must be an integer from 0 to 64");
@@ -462,14 +519,16 @@ void TestCommandLine::errorTextMatchesReference()
 void TestCommandLine::flagErrorsAreCollected()
 {
     const CommandLineParseResult result = parseCommandLine(
-        argv({"--listen",   "nowhere", "--backend",       "http://ok",    "--backend",    "ftp://x",
-              "--workers",  "100",     "--log-format",    "xml",          "--access-log", "yes",
-              "--bogus",    "stray",   "--listen",        "127.0.0.1:80", "--strategy",   "x",
-              "--hash-key", "y",       "--sticky-cookie", "a b",          "--slow-start", "-5"}));
+        argv({"--listen",   "nowhere", "--backend",       "http://ok",    "--backend",      "ftp://x",
+              "--workers",  "100",     "--log-format",    "xml",          "--access-log",   "yes",
+              "--bogus",    "stray",   "--listen",        "127.0.0.1:80", "--strategy",     "x",
+              "--hash-key", "y",       "--sticky-cookie", "a b",          "--slow-start",   "-5",
+              "--retries",  "20",      "--panic-mode",    "open",         "--health-check", "x"}));
     QCOMPARE(fieldsOf(result.errors),
              (QStringList{u"--bogus"_s, u"arguments"_s, u"--listen"_s, u"--backend"_s, u"--strategy"_s,
-                          u"--hash-key"_s, u"--sticky-cookie"_s, u"--slow-start"_s, u"--workers"_s,
-                          u"--log-format"_s, u"--access-log"_s}));
+                          u"--hash-key"_s, u"--sticky-cookie"_s, u"--slow-start"_s, u"--health-check"_s,
+                          u"--panic-mode"_s, u"--retries"_s, u"--workers"_s, u"--log-format"_s,
+                          u"--access-log"_s}));
     // The valid flags are still there, for a caller that wants to show what it understood.
     QCOMPARE(result.options.listen, QList<ListenAddress>{listenOn(u"127.0.0.1"_s, 80)});
     QCOMPARE(result.options.backends, QList<BackendConfig>{backend(u"backend-1"_s, u"ok"_s, 80)});
@@ -491,7 +550,8 @@ void TestCommandLine::helpTextListsEveryFlag()
     for (const QString &flag :
          {u"--listen <ADDR:PORT>"_s, u"--backend <URL[,weight=N][,name=NAME][,slow-start=MS]>"_s,
           u"--strategy <NAME>"_s, u"--hash-key <KEY>"_s, u"--sticky-cookie <NAME[,max-age=SECONDS]>"_s,
-          u"--slow-start <MS>"_s, u"--workers <N>"_s, u"--config <FILE>"_s, u"--check-config"_s,
+          u"--slow-start <MS>"_s, u"--health-check <PATH>"_s, u"--panic-mode <fail-closed|fail-open>"_s,
+          u"--retries <N>"_s, u"--workers <N>"_s, u"--config <FILE>"_s, u"--check-config"_s,
           u"--log-format <text|json>"_s, u"--access-log <on|off>"_s, u"--demo"_s, u"-h, --help"_s,
           u"-v, --version"_s}) {
         QVERIFY2(help.contains(flag), qPrintable(flag));
@@ -784,6 +844,143 @@ void TestCommandLine::hashKeyFlagWithBrokenFileReportsOnlyTheFile()
     options.strategy = StrategyKind::ConsistentHash;
     result = resolveConfig(options);
     QCOMPARE(fieldsOf(result.errors), QStringList{u"strategy"_s});
+}
+
+void TestCommandLine::resilienceFromFile()
+{
+    const QString path = writeConfig(R"({"version": 1, "backends": [{"url": "http://a"}],
+        "health_check": {"path": "/hz"}, "circuit_breaker": {"max_requests": 9}, "panic_mode": "fail-open",
+        "outlier_detection": {"count_5xx": true}, "retries": {"retry_statuses": [503]}})");
+    CommandLineOptions options;
+    options.configFile = path;
+    const ConfigLoadResult result = resolveConfig(options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    const ProxyConfig &c = result.config;
+    QVERIFY(c.healthCheck.enabled);
+    QCOMPARE(c.healthCheck.path, u"/hz"_s);
+    QCOMPARE(c.circuitBreaker.maxRequests, 9);
+    QCOMPARE(c.balancing.panicMode, PanicMode::FailOpen);
+    QVERIFY(c.outlierDetection.count5xx);
+    QCOMPARE(c.retries.retryStatuses, QList<int>{503});
+    QCOMPARE(c.backends.constFirst().healthCheck, c.healthCheck);
+    QCOMPARE(c.backends.constFirst().circuitBreaker, c.circuitBreaker);
+}
+
+void TestCommandLine::healthCheckFlagWithoutFile()
+{
+    const CommandLineParseResult parsed = parseCommandLine(
+        argv({"--backend", "http://a", "--backend", "http://b", "--health-check", "/healthz"}));
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+
+    // GET /healthz with every other setting at its default, for every backend.
+    HealthCheckConfig expected;
+    expected.enabled = true;
+    expected.path = u"/healthz"_s;
+    QCOMPARE(result.config.healthCheck, expected);
+    QCOMPARE(result.config.backends.size(), 2);
+    for (const BackendConfig &b : result.config.backends)
+        QCOMPARE(b.healthCheck, expected);
+}
+
+void TestCommandLine::healthCheckFlagChangesThePoolOnly()
+{
+    // The flag changes the pool's path and switches it on; a backend's own settings stay on top, as a
+    // backend's slow_start_ms stays on top of --slow-start.
+    const QString path = writeConfig(R"({"version": 1,
+        "health_check": {"enabled": false, "method": "HEAD", "path": "/old", "interval_ms": 5000},
+        "circuit_breaker": {"max_connections": 10},
+        "backends": [
+            {"name": "plain", "url": "http://a"},
+            {"name": "own-path", "url": "http://b", "health_check": {"path": "/b"}},
+            {"name": "off", "url": "http://c", "health_check": {"enabled": false}},
+            {"name": "limited", "url": "http://d", "circuit_breaker": {"max_connections": 2}}]})");
+    const CommandLineParseResult parsed =
+        parseCommandLine(argv({"--config", path.toUtf8().constData(), "--health-check", "/ping"}));
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+
+    HealthCheckConfig pool;
+    pool.enabled = true;
+    pool.method = u"HEAD"_s; // the file's other settings still apply
+    pool.path = u"/ping"_s;
+    pool.intervalMs = 5'000;
+    QCOMPARE(result.config.healthCheck, pool);
+    const QList<BackendConfig> &backends = result.config.backends;
+    QCOMPARE(backends.size(), 4);
+    QCOMPARE(backends[0].healthCheck, pool);
+    HealthCheckConfig ownPath = pool;
+    ownPath.path = u"/b"_s;
+    QCOMPARE(backends[1].healthCheck, ownPath);
+    HealthCheckConfig off = pool;
+    off.enabled = false;
+    QCOMPARE(backends[2].healthCheck, off);
+    QCOMPARE(backends[3].healthCheck, pool);
+    QCOMPARE(backends[0].circuitBreaker, (CircuitBreakerConfig{10, 0, 0}));
+    QCOMPARE(backends[3].circuitBreaker, (CircuitBreakerConfig{2, 0, 0}));
+
+    // Without the flag the file's own settings stand.
+    CommandLineOptions withoutFlag = parsed.options;
+    withoutFlag.healthCheckPath.reset();
+    const ConfigLoadResult fileOnly = resolveConfig(withoutFlag);
+    QVERIFY2(fileOnly.ok(), qPrintable(formatConfigErrors(fileOnly.errors)));
+    QVERIFY(!fileOnly.config.healthCheck.enabled);
+    QCOMPARE(fileOnly.config.healthCheck.path, u"/old"_s);
+    QVERIFY(!fileOnly.config.backends[0].healthCheck.enabled);
+    QVERIFY(fileOnly.config.backends[1].healthCheck.enabled);
+    QCOMPARE(fileOnly.config.backends[1].healthCheck.path, u"/b"_s);
+}
+
+void TestCommandLine::flagBackendsGetTheFilePoolSettings()
+{
+    const QString path = writeConfig(R"({"version": 1,
+        "health_check": {"path": "/hz", "rise": 4}, "circuit_breaker": {"max_pending_requests": 3},
+        "backends": [{"name": "x", "url": "http://a", "health_check": {"enabled": false},
+                      "circuit_breaker": {"max_pending_requests": 1}}]})");
+    // A --backend named like a file backend does not inherit that backend's settings: the file's list is
+    // replaced as a whole.
+    const CommandLineParseResult parsed = parseCommandLine(argv(
+        {"--config", path.toUtf8().constData(), "--backend", "http://b,name=x", "--backend", "http://c"}));
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+
+    HealthCheckConfig pool;
+    pool.enabled = true;
+    pool.path = u"/hz"_s;
+    pool.rise = 4;
+    QCOMPARE(result.config.backends.size(), 2);
+    for (const BackendConfig &b : result.config.backends) {
+        QCOMPARE(b.healthCheck, pool);
+        QCOMPARE(b.circuitBreaker, (CircuitBreakerConfig{0, 3, 0}));
+    }
+    QVERIFY(result.backendOverrides.isEmpty());
+
+    // The same through withPoolSettings, for backends added later (admin API, demo).
+    QCOMPARE(result.config.withPoolSettings(backend(u"y"_s, u"d"_s, 80)).healthCheck, pool);
+}
+
+void TestCommandLine::panicModeAndRetriesFlagsOverrideFile()
+{
+    const QString path = writeConfig(R"({"version": 1, "backends": [{"url": "http://a"}],
+        "panic_mode": "fail-open", "retries": {"max_retries": 5, "retry_statuses": [502, 503]}})");
+    const CommandLineParseResult parsed = parseCommandLine(
+        argv({"--config", path.toUtf8().constData(), "--panic-mode", "fail-closed", "--retries", "0"}));
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    QCOMPARE(result.config.balancing.panicMode, PanicMode::FailClosed);
+    QCOMPARE(result.config.retries.maxRetries, 0);
+    // The rest of the file's retries object stays.
+    QCOMPARE(result.config.retries.retryStatuses, (QList<int>{502, 503}));
+
+    CommandLineOptions options;
+    options.configFile = path;
+    const ConfigLoadResult fileOnly = resolveConfig(options);
+    QCOMPARE(fileOnly.config.balancing.panicMode, PanicMode::FailOpen);
+    QCOMPARE(fileOnly.config.retries.maxRetries, 5);
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

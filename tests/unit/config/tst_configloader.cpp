@@ -71,6 +71,14 @@ private Q_SLOTS:
     void directoryIsRejected();
     void unreadableFileNamesReason();
     void shippedDefaultConfigLoads();
+
+    void resilienceDefaults();
+    void poolSettingsResolveIntoBackends();
+    void backendHealthCheckWithoutPool();
+    void backendOverridesAreKept();
+    void crossFieldChecksSkipObjectsWithErrors();
+    void backendTimingIsCheckedAgainstThePool();
+    void everyResilienceFieldIsReported();
 };
 
 void TestConfigLoader::defaults()
@@ -303,6 +311,158 @@ void TestConfigLoader::validFields_data()
     QTest::newRow("metrics_interval_ms 60000")
         << doc(R"("metrics_interval_ms": 60000)")
         << ConfigEdit([](ProxyConfig &c) { c.metricsIntervalMs = 60'000; });
+
+    // health_check: an object turns checks on unless it says otherwise
+    QTest::newRow("health_check empty object enables")
+        << doc(R"("health_check": {})") << ConfigEdit([](ProxyConfig &c) { c.healthCheck.enabled = true; });
+    QTest::newRow("health_check enabled true")
+        << doc(R"("health_check": {"enabled": true})")
+        << ConfigEdit([](ProxyConfig &c) { c.healthCheck.enabled = true; });
+    QTest::newRow("health_check enabled false keeps the rest")
+        << doc(R"("health_check": {"enabled": false, "path": "/healthz"})")
+        << ConfigEdit([](ProxyConfig &c) { c.healthCheck.path = u"/healthz"_s; });
+    QTest::newRow("health_check every field")
+        << doc(R"("health_check": {"enabled": true, "method": "OPTIONS", "path": "/health?full=1",
+                                   "expect_status": "200-204", "expect_body": "OK", "host": "app.internal:8443",
+                                   "interval_ms": 5000, "timeout_ms": 5000, "jitter_percent": 25,
+                                   "rise": 3, "fall": 4})")
+        << ConfigEdit([](ProxyConfig &c) {
+               HealthCheckConfig &h = c.healthCheck;
+               h.enabled = true;
+               h.method = u"OPTIONS"_s;
+               h.path = u"/health?full=1"_s;
+               h.expectStatusMin = 200;
+               h.expectStatusMax = 204;
+               h.expectBody = u"OK"_s;
+               h.host = u"app.internal:8443"_s;
+               h.intervalMs = 5'000;
+               h.timeoutMs = 5'000;
+               h.jitterPercent = 25;
+               h.rise = 3;
+               h.fall = 4;
+           });
+    QTest::newRow("health_check lowest values")
+        << doc(R"("health_check": {"interval_ms": 100, "timeout_ms": 10, "jitter_percent": 0, "rise": 1,
+                                   "fall": 1, "expect_status": "100-100", "expect_body": "", "host": ""})")
+        << ConfigEdit([](ProxyConfig &c) {
+               HealthCheckConfig &h = c.healthCheck;
+               h.enabled = true;
+               h.intervalMs = 100;
+               h.timeoutMs = 10;
+               h.jitterPercent = 0;
+               h.rise = 1;
+               h.fall = 1;
+               h.expectStatusMin = 100;
+               h.expectStatusMax = 100;
+           });
+    QTest::newRow("health_check highest values")
+        << doc(R"("health_check": {"interval_ms": 3600000, "timeout_ms": 3600000, "jitter_percent": 50,
+                                   "rise": 100, "fall": 100, "expect_status": "599"})")
+        << ConfigEdit([](ProxyConfig &c) {
+               HealthCheckConfig &h = c.healthCheck;
+               h.enabled = true;
+               h.intervalMs = 3'600'000;
+               h.timeoutMs = 3'600'000;
+               h.jitterPercent = 50;
+               h.rise = 100;
+               h.fall = 100;
+               h.expectStatusMin = 599;
+               h.expectStatusMax = 599;
+           });
+    QTest::newRow("health_check any token as method")
+        << doc(R"("health_check": {"method": "PROPFIND"})") << ConfigEdit([](ProxyConfig &c) {
+               c.healthCheck.enabled = true;
+               c.healthCheck.method = u"PROPFIND"_s;
+           });
+    QTest::newRow("health_check host ipv6 literal")
+        << doc(R"("health_check": {"host": "[fd00::5]:8080"})") << ConfigEdit([](ProxyConfig &c) {
+               c.healthCheck.enabled = true;
+               c.healthCheck.host = u"[fd00::5]:8080"_s;
+           });
+    QTest::newRow("health_check resolves into backends")
+        << doc(R"("health_check": {"path": "/healthz", "interval_ms": 3000},
+                  "backends": [{"url": "http://a"},
+                               {"url": "http://b", "health_check": {"path": "/b", "rise": 5}},
+                               {"url": "http://c", "health_check": {"enabled": false}}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.healthCheck.enabled = true;
+               c.healthCheck.path = u"/healthz"_s;
+               c.healthCheck.intervalMs = 3'000;
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 80), backend(u"backend-2"_s, u"b"_s, 80),
+                             backend(u"backend-3"_s, u"c"_s, 80)};
+               for (BackendConfig &b : c.backends)
+                   b.healthCheck = c.healthCheck;
+               c.backends[1].healthCheck.path = u"/b"_s;
+               c.backends[1].healthCheck.rise = 5;
+               c.backends[2].healthCheck.enabled = false;
+           });
+    QTest::newRow("health_check on one backend only")
+        << doc(R"("backends": [{"url": "http://a"}, {"url": "http://b", "health_check": {"timeout_ms": 2000}}])")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 80), backend(u"backend-2"_s, u"b"_s, 80)};
+               c.backends[1].healthCheck.enabled = true;
+               c.backends[1].healthCheck.timeoutMs = 2'000; // the pool's interval is 2000
+           });
+
+    // circuit_breaker
+    QTest::newRow("circuit_breaker limits")
+        << doc(R"("circuit_breaker": {"max_connections": 0, "max_pending_requests": 1, "max_requests": 1000000})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.circuitBreaker = {0, 1, 1'000'000};
+           });
+    QTest::newRow("circuit_breaker resolves into backends")
+        << doc(R"("backends": [{"url": "http://a", "circuit_breaker": {"max_requests": 10}}, {"url": "http://b"}],
+                  "circuit_breaker": {"max_connections": 100, "max_requests": 50})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.circuitBreaker = {100, 0, 50};
+               c.backends = {backend(u"backend-1"_s, u"a"_s, 80), backend(u"backend-2"_s, u"b"_s, 80)};
+               c.backends[0].circuitBreaker = {100, 0, 10};
+               c.backends[1].circuitBreaker = {100, 0, 50};
+           });
+
+    // outlier_detection
+    QTest::newRow("outlier_detection every field")
+        << doc(R"("outlier_detection": {"enabled": false, "consecutive_failures": 1000, "count_5xx": true,
+                                        "base_ejection_ms": 100, "max_ejection_ms": 86400000,
+                                        "max_ejection_percent": 0})")
+        << ConfigEdit([](ProxyConfig &c) { c.outlierDetection = {false, 1000, true, 100, 86'400'000, 0}; });
+    QTest::newRow("outlier_detection base equals max")
+        << doc(R"("outlier_detection": {"consecutive_failures": 1, "base_ejection_ms": 86400000,
+                                        "max_ejection_ms": 86400000, "max_ejection_percent": 100})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.outlierDetection.consecutiveFailures = 1;
+               c.outlierDetection.baseEjectionMs = 86'400'000;
+               c.outlierDetection.maxEjectionMs = 86'400'000;
+               c.outlierDetection.maxEjectionPercent = 100;
+           });
+    QTest::newRow("outlier_detection empty object changes nothing")
+        << doc(R"("outlier_detection": {})") << ConfigEdit([](ProxyConfig &) {});
+
+    // panic_mode
+    QTest::newRow("panic_mode fail-open")
+        << doc(R"("panic_mode": "fail-open")")
+        << ConfigEdit([](ProxyConfig &c) { c.balancing.panicMode = PanicMode::FailOpen; });
+    QTest::newRow("panic_mode fail-closed")
+        << doc(R"("panic_mode": "fail-closed")")
+        << ConfigEdit([](ProxyConfig &c) { c.balancing.panicMode = PanicMode::FailClosed; });
+
+    // retries
+    QTest::newRow("retries every field")
+        << doc(R"("retries": {"max_retries": 10, "retry_statuses": [502, 503, 504], "backoff_base_ms": 10,
+                              "backoff_max_ms": 10000, "budget_percent": 100, "budget_window_ms": 3600000,
+                              "budget_min_retries": 1000000, "max_buffered_body_bytes": 16777216})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.retries = {10, {502, 503, 504}, 10, 10'000, 100, 3'600'000, 1'000'000, 16 * 1024 * 1024};
+           });
+    QTest::newRow("retries lowest values")
+        << doc(R"("retries": {"max_retries": 0, "retry_statuses": [500, 599], "backoff_base_ms": 0,
+                              "backoff_max_ms": 0, "budget_percent": 0, "budget_window_ms": 1000,
+                              "budget_min_retries": 0, "max_buffered_body_bytes": 0})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.retries = {0, {500, 599}, 0, 0, 0, 1'000, 0, 0};
+           });
+    QTest::newRow("retries no statuses")
+        << doc(R"("retries": {"retry_statuses": []})") << ConfigEdit([](ProxyConfig &) {});
 }
 
 void TestConfigLoader::validFields()
@@ -585,6 +745,192 @@ void TestConfigLoader::invalidFields_data()
         "must be an integer from 100 to 60000");
     row("metrics_interval_ms string", R"("metrics_interval_ms": "1s")", "metrics_interval_ms", "1s",
         "not a string");
+
+    // health_check, at the top level and in a backend: the same reader
+    for (const QByteArray &where : {QByteArray("health_check"), QByteArray("backends[0].health_check")}) {
+        const bool inBackend = where.startsWith("backends");
+        const auto healthRow = [&row, &where, inBackend](const QByteArray &name, const QByteArray &members,
+                                                         const QByteArray &key, const QByteArray &value,
+                                                         const QByteArray &reason) {
+            const QByteArray object = R"("health_check": {)" + members + '}';
+            const QByteArray json =
+                inBackend ? R"("backends": [{"url": "http://a", )" + object + "}]" : object;
+            row(where + ' ' + name, json, key.isEmpty() ? where : where + '.' + key, value, reason);
+        };
+        healthRow("unknown field", R"("interval": 5)", "interval", "", R"(did you mean "interval_ms"?)");
+        healthRow("enabled string", R"("enabled": "yes")", "enabled", "yes",
+                  "must be true or false, not a string");
+        healthRow("method empty", R"("method": "")", "method", "", "must be 1 to 256 characters from");
+        healthRow("method with space", R"("method": "GET /")", "method", "GET /",
+                  "must be 1 to 256 characters from");
+        healthRow("method not string", R"("method": 1)", "method", "1", "must be a string, not a number");
+        healthRow("path relative", R"("path": "healthz")", "path", "healthz", R"(must start with "/")");
+        healthRow("path empty", R"("path": "")", "path", "", R"(must start with "/")");
+        healthRow("path absolute URL", R"("path": "http://a/healthz")", "path", "http://a/healthz",
+                  R"(must start with "/")");
+        healthRow("path with space", R"("path": "/health z")", "path", "/health z",
+                  "must be visible ASCII characters");
+        healthRow("path with control character", R"("path": "/health\r\n")", "path", "/health\r\n",
+                  "must be visible ASCII characters");
+        healthRow("path non-ASCII", R"("path": "/caf\u00e9")", "path", "/caf\xc3\xa9",
+                  "must be visible ASCII characters");
+        healthRow("path fragment", R"("path": "/health#top")", "path", "/health#top",
+                  "a fragment is not allowed");
+        const char *statusRule = R"(must be a status from 100 to 599 ("200") or a range of them ("200-399"))";
+        healthRow("expect_status number", R"("expect_status": 200)", "expect_status", "200",
+                  R"(must be a string such as "200" or "200-399", not a number)");
+        healthRow("expect_status too low", R"("expect_status": "99")", "expect_status", "99", statusRule);
+        healthRow("expect_status too high", R"("expect_status": "200-600")", "expect_status", "200-600",
+                  statusRule);
+        healthRow("expect_status class", R"("expect_status": "2xx")", "expect_status", "2xx", statusRule);
+        healthRow("expect_status open range", R"("expect_status": "200-")", "expect_status", "200-",
+                  statusRule);
+        healthRow("expect_status spaces", R"("expect_status": "200 - 399")", "expect_status", "200 - 399",
+                  statusRule);
+        healthRow("expect_status list", R"("expect_status": "200,204")", "expect_status", "200,204",
+                  statusRule);
+        healthRow("expect_status reversed", R"("expect_status": "399-200")", "expect_status", "399-200",
+                  "the range's first status must not be above its last");
+        healthRow("expect_body not string", R"("expect_body": ["OK"])", "expect_body", R"(["OK"])",
+                  "must be a string, not an array");
+        healthRow("host with path", R"("host": "a/b")", "host", "a/b",
+                  "host must be an IP address or a host name");
+        healthRow("host with space", R"("host": "my host")", "host", "my host",
+                  "host must be an IP address or a host name");
+        healthRow("host port 0", R"("host": "a:0")", "host", "a:0", "port must be 1..65535");
+        healthRow("host port too big", R"("host": "a:65536")", "host", "a:65536", "port must be 1..65535");
+        healthRow("host ipv6 unbracketed", R"("host": "::1")", "host", "::1",
+                  "IPv6 addresses must be in brackets");
+        healthRow("host ipv6 zone", R"("host": "[fe80::1%eth0]")", "host", "[fe80::1%eth0]",
+                  "an IPv6 zone is not allowed");
+        healthRow("host bad ipv4", R"("host": "10.0.0.300")", "host", "10.0.0.300",
+                  "not a valid IPv4 address");
+        healthRow("host port only", R"("host": ":80")", "host", ":80", "missing host");
+        healthRow("interval_ms too small", R"("interval_ms": 99)", "interval_ms", "99",
+                  "must be an integer from 100 to 3600000");
+        healthRow("interval_ms too big", R"("interval_ms": 3600001)", "interval_ms", "3600001",
+                  "must be an integer from 100 to 3600000");
+        healthRow("timeout_ms too small", R"("timeout_ms": 9)", "timeout_ms", "9",
+                  "must be an integer from 10 to 3600000");
+        healthRow("timeout_ms string", R"("timeout_ms": "1s")", "timeout_ms", "1s",
+                  "must be an integer from 10 to 3600000, not a string");
+        healthRow("jitter_percent too big", R"("jitter_percent": 51)", "jitter_percent", "51",
+                  "must be an integer from 0 to 50");
+        healthRow("jitter_percent negative", R"("jitter_percent": -1)", "jitter_percent", "-1",
+                  "must be an integer from 0 to 50");
+        healthRow("rise 0", R"("rise": 0)", "rise", "0", "must be an integer from 1 to 100");
+        healthRow("rise too big", R"("rise": 101)", "rise", "101", "must be an integer from 1 to 100");
+        healthRow("fall 0", R"("fall": 0)", "fall", "0", "must be an integer from 1 to 100");
+        healthRow("fall fraction", R"("fall": 1.5)", "fall", "1.5", "must be an integer from 1 to 100");
+        healthRow("timeout above interval", R"("interval_ms": 1000, "timeout_ms": 1001)", "timeout_ms",
+                  "1001", "must not exceed interval_ms (1000)");
+        healthRow("timeout above default interval", R"("timeout_ms": 2001)", "timeout_ms", "2001",
+                  "must not exceed interval_ms (2000)");
+        healthRow("interval below default timeout", R"("interval_ms": 999)", "interval_ms", "999",
+                  "must not be less than timeout_ms (1000)");
+        healthRow("HEAD with expect_body", R"("method": "HEAD", "expect_body": "OK")", "expect_body", "OK",
+                  "must be empty when method is HEAD (a response to HEAD has no body)");
+    }
+    row("health_check not object", R"("health_check": true)", "health_check", "true",
+        "must be an object, not a boolean");
+    row("backend health_check not object", R"("backends": [{"url": "http://a", "health_check": "/healthz"}])",
+        "backends[0].health_check", "/healthz", "must be an object, not a string");
+    row("health_check unknown top-level", R"("healthcheck": {})", "healthcheck", "",
+        R"(unknown field (did you mean "health_check"?))");
+
+    // circuit_breaker
+    for (const char *key : {"max_connections", "max_pending_requests", "max_requests"}) {
+        const QByteArray field = "circuit_breaker." + QByteArray(key);
+        const QByteArray prefix = R"("circuit_breaker": {")" + QByteArray(key) + R"(": )";
+        row(field + " negative", prefix + "-1}", field, "-1", "must be an integer from 0 to 1000000");
+        row(field + " too big", prefix + "1000001}", field, "1000001",
+            "must be an integer from 0 to 1000000");
+        row(field + " string", prefix + R"("10"})", field, "10", "not a string");
+        const QByteArray backendField = "backends[0]." + field;
+        row(backendField + " too big", R"("backends": [{"url": "http://a", )" + prefix + "1000001}}]",
+            backendField, "1000001", "must be an integer from 0 to 1000000");
+    }
+    row("circuit_breaker not object", R"("circuit_breaker": 5)", "circuit_breaker", "5",
+        "must be an object, not a number");
+    row("circuit_breaker unknown", R"("circuit_breaker": {"max_connection": 5})",
+        "circuit_breaker.max_connection", "", R"(did you mean "max_connections"?)");
+    row("backend circuit_breaker unknown",
+        R"("backends": [{"url": "http://a", "circuit_breaker": {"max": 5}}])",
+        "backends[0].circuit_breaker.max", "", "unknown field");
+
+    // outlier_detection
+    row("outlier_detection not object", R"("outlier_detection": false)", "outlier_detection", "false",
+        "must be an object, not a boolean");
+    row("outlier_detection unknown", R"("outlier_detection": {"interval_ms": 10})",
+        "outlier_detection.interval_ms", "", "unknown field");
+    row("outlier enabled number", R"("outlier_detection": {"enabled": 0})", "outlier_detection.enabled", "0",
+        "must be true or false, not a number");
+    row("outlier consecutive_failures 0", R"("outlier_detection": {"consecutive_failures": 0})",
+        "outlier_detection.consecutive_failures", "0", "must be an integer from 1 to 1000");
+    row("outlier consecutive_failures too big", R"("outlier_detection": {"consecutive_failures": 1001})",
+        "outlier_detection.consecutive_failures", "1001", "must be an integer from 1 to 1000");
+    row("outlier count_5xx string", R"("outlier_detection": {"count_5xx": "true"})",
+        "outlier_detection.count_5xx", "true", "must be true or false, not a string");
+    row("outlier base_ejection_ms too small", R"("outlier_detection": {"base_ejection_ms": 99})",
+        "outlier_detection.base_ejection_ms", "99", "must be an integer from 100 to 86400000");
+    row("outlier max_ejection_ms too big", R"("outlier_detection": {"max_ejection_ms": 86400001})",
+        "outlier_detection.max_ejection_ms", "86400001", "must be an integer from 100 to 86400000");
+    row("outlier max_ejection_percent too big", R"("outlier_detection": {"max_ejection_percent": 101})",
+        "outlier_detection.max_ejection_percent", "101", "must be an integer from 0 to 100");
+    row("outlier max below base",
+        R"("outlier_detection": {"base_ejection_ms": 5000, "max_ejection_ms": 4999})",
+        "outlier_detection.max_ejection_ms", "4999", "must not be less than base_ejection_ms (5000)");
+    row("outlier max below default base", R"("outlier_detection": {"max_ejection_ms": 1000})",
+        "outlier_detection.max_ejection_ms", "1000", "must not be less than base_ejection_ms (30000)");
+    row("outlier base above default max", R"("outlier_detection": {"base_ejection_ms": 300001})",
+        "outlier_detection.base_ejection_ms", "300001", "must not exceed max_ejection_ms (300000)");
+
+    // panic_mode
+    const char *panicModes = R"(must be "fail-closed" or "fail-open")";
+    row("panic_mode unknown", R"("panic_mode": "open")", "panic_mode", "open", panicModes);
+    row("panic_mode wrong case", R"("panic_mode": "Fail-Open")", "panic_mode", "Fail-Open", panicModes);
+    row("panic_mode underscore", R"("panic_mode": "fail_open")", "panic_mode", "fail_open", panicModes);
+    row("panic_mode boolean", R"("panic_mode": true)", "panic_mode", "true",
+        "must be a string, not a boolean");
+
+    // retries
+    row("retries not object", R"("retries": 2)", "retries", "2", "must be an object, not a number");
+    row("retries unknown", R"("retries": {"max_retires": 2})", "retries.max_retires", "",
+        R"(did you mean "max_retries"?)");
+    row("max_retries too big", R"("retries": {"max_retries": 11})", "retries.max_retries", "11",
+        "must be an integer from 0 to 10");
+    row("max_retries negative", R"("retries": {"max_retries": -1})", "retries.max_retries", "-1",
+        "must be an integer from 0 to 10");
+    row("retry_statuses not array", R"("retries": {"retry_statuses": 503})", "retries.retry_statuses", "503",
+        "must be an array of integers, not a number");
+    row("retry_statuses 4xx", R"("retries": {"retry_statuses": [503, 429]})", "retries.retry_statuses[1]",
+        "429", "must be an integer from 500 to 599");
+    row("retry_statuses 600", R"("retries": {"retry_statuses": [600]})", "retries.retry_statuses[0]", "600",
+        "must be an integer from 500 to 599");
+    row("retry_statuses string", R"("retries": {"retry_statuses": ["503"]})", "retries.retry_statuses[0]",
+        "503", "must be an integer from 500 to 599, not a string");
+    row("retry_statuses duplicate", R"("retries": {"retry_statuses": [502, 503, 502]})",
+        "retries.retry_statuses[2]", "502", "duplicate status");
+    row("backoff_base_ms too big", R"("retries": {"backoff_base_ms": 10001})", "retries.backoff_base_ms",
+        "10001", "must be an integer from 0 to 10000");
+    row("backoff_max_ms negative", R"("retries": {"backoff_max_ms": -1})", "retries.backoff_max_ms", "-1",
+        "must be an integer from 0 to 10000");
+    row("backoff max below base", R"("retries": {"backoff_base_ms": 100, "backoff_max_ms": 50})",
+        "retries.backoff_max_ms", "50", "must not be less than backoff_base_ms (100)");
+    row("backoff max below default base", R"("retries": {"backoff_max_ms": 10})", "retries.backoff_max_ms",
+        "10", "must not be less than backoff_base_ms (25)");
+    row("backoff base above default max", R"("retries": {"backoff_base_ms": 251})", "retries.backoff_base_ms",
+        "251", "must not exceed backoff_max_ms (250)");
+    row("budget_percent too big", R"("retries": {"budget_percent": 101})", "retries.budget_percent", "101",
+        "must be an integer from 0 to 100");
+    row("budget_window_ms too small", R"("retries": {"budget_window_ms": 999})", "retries.budget_window_ms",
+        "999", "must be an integer from 1000 to 3600000");
+    row("budget_window_ms too big", R"("retries": {"budget_window_ms": 3600001})", "retries.budget_window_ms",
+        "3600001", "must be an integer from 1000 to 3600000");
+    row("budget_min_retries too big", R"("retries": {"budget_min_retries": 1000001})",
+        "retries.budget_min_retries", "1000001", "must be an integer from 0 to 1000000");
+    row("max_buffered_body_bytes too big", R"("retries": {"max_buffered_body_bytes": 16777217})",
+        "retries.max_buffered_body_bytes", "16777217", "must be an integer from 0 to 16777216");
 }
 
 void TestConfigLoader::invalidFields()
@@ -843,6 +1189,250 @@ void TestConfigLoader::shippedDefaultConfigLoads()
     const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
     QCOMPARE(root.value("strategy"_L1).toString(), u"round-robin"_s);
     QCOMPARE(root.value("slow_start_ms"_L1).toInt(-1), 0);
+    QCOMPARE(root.value("panic_mode"_L1).toString(), u"fail-closed"_s);
+    // And the resilience settings, health checks switched off as by default (the object's presence
+    // alone would switch them on).
+    for (const QLatin1StringView key :
+         {"health_check"_L1, "circuit_breaker"_L1, "outlier_detection"_L1, "retries"_L1})
+        QVERIFY2(root.value(key).isObject(), key.data());
+    QCOMPARE(root.value("health_check"_L1).toObject().value("enabled"_L1), QJsonValue(false));
+    QVERIFY(!result.config.healthCheck.enabled);
+}
+
+void TestConfigLoader::resilienceDefaults()
+{
+    const ConfigLoadResult result =
+        ConfigLoader::loadJson(doc(R"("backends": [{"url": "http://a"}, {"url": "http://b"}])"));
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    const ProxyConfig &c = result.config;
+
+    QCOMPARE(c.healthCheck.enabled, false);
+    QCOMPARE(c.healthCheck.method, u"GET"_s);
+    QCOMPARE(c.healthCheck.path, u"/"_s);
+    QCOMPARE(c.healthCheck.expectStatusMin, 200);
+    QCOMPARE(c.healthCheck.expectStatusMax, 399);
+    QCOMPARE(c.healthCheck.expectBody, QString());
+    QCOMPARE(c.healthCheck.host, QString());
+    QCOMPARE(c.healthCheck.intervalMs, 2'000);
+    QCOMPARE(c.healthCheck.timeoutMs, 1'000);
+    QCOMPARE(c.healthCheck.jitterPercent, 10);
+    QCOMPARE(c.healthCheck.rise, 2);
+    QCOMPARE(c.healthCheck.fall, 3);
+    QCOMPARE(c.circuitBreaker, (CircuitBreakerConfig{0, 0, 0}));
+    QCOMPARE(c.outlierDetection, (OutlierDetectionConfig{true, 5, false, 30'000, 300'000, 50}));
+    QCOMPARE(c.balancing.panicMode, PanicMode::FailClosed);
+    QCOMPARE(c.retries, (RetryConfig{2, {}, 25, 250, 20, 10'000, 3, 64 * 1024}));
+    for (const BackendConfig &b : c.backends) {
+        QCOMPARE(b.healthCheck, c.healthCheck);
+        QCOMPARE(b.circuitBreaker, c.circuitBreaker);
+    }
+    QVERIFY(result.backendOverrides.isEmpty());
+}
+
+void TestConfigLoader::poolSettingsResolveIntoBackends()
+{
+    // The pool's objects come after the backends here: order in the file does not matter.
+    const ConfigLoadResult result = ConfigLoader::loadJson(doc(R"(
+        "backends": [
+            {"name": "plain", "url": "http://a"},
+            {"name": "own-path", "url": "http://b", "health_check": {"path": "/b", "expect_status": "204"}},
+            {"name": "unchecked", "url": "http://c", "health_check": {"enabled": false},
+             "circuit_breaker": {"max_requests": 0}},
+            {"name": "slow", "url": "http://d", "health_check": {"interval_ms": 10000, "timeout_ms": 5000},
+             "circuit_breaker": {"max_connections": 5}}
+        ],
+        "health_check": {"method": "HEAD", "path": "/healthz", "host": "app.example", "rise": 1},
+        "circuit_breaker": {"max_connections": 100, "max_requests": 20})"));
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    const ProxyConfig &c = result.config;
+
+    HealthCheckConfig pool;
+    pool.enabled = true;
+    pool.method = u"HEAD"_s;
+    pool.path = u"/healthz"_s;
+    pool.host = u"app.example"_s;
+    pool.rise = 1;
+    QCOMPARE(c.healthCheck, pool);
+    QCOMPARE(c.circuitBreaker, (CircuitBreakerConfig{100, 0, 20}));
+    QCOMPARE(c.backends.size(), 4);
+
+    QCOMPARE(c.backends[0].healthCheck, pool);
+    QCOMPARE(c.backends[0].circuitBreaker, c.circuitBreaker);
+
+    // Field by field: what a backend does not say comes from the pool.
+    HealthCheckConfig ownPath = pool;
+    ownPath.path = u"/b"_s;
+    ownPath.expectStatusMin = 204;
+    ownPath.expectStatusMax = 204;
+    QCOMPARE(c.backends[1].healthCheck, ownPath);
+    QCOMPARE(c.backends[1].circuitBreaker, c.circuitBreaker);
+
+    HealthCheckConfig unchecked = pool;
+    unchecked.enabled = false;
+    QCOMPARE(c.backends[2].healthCheck, unchecked);
+    QCOMPARE(c.backends[2].circuitBreaker, (CircuitBreakerConfig{100, 0, 0})); // 0: unlimited for this one
+
+    HealthCheckConfig slow = pool;
+    slow.intervalMs = 10'000;
+    slow.timeoutMs = 5'000;
+    QCOMPARE(c.backends[3].healthCheck, slow);
+    QCOMPARE(c.backends[3].circuitBreaker, (CircuitBreakerConfig{5, 0, 20}));
+}
+
+void TestConfigLoader::backendHealthCheckWithoutPool()
+{
+    // A backend's own object turns checks on for that backend alone, over the default settings; and it
+    // does so even when the pool's object switches them off.
+    for (const char *pool : {"", R"(, "health_check": {"enabled": false})"}) {
+        const QByteArray members =
+            R"("backends": [{"url": "http://a"}, {"url": "http://b", "health_check": {"path": "/up"}}])" +
+            QByteArray(pool);
+        const ConfigLoadResult result = ConfigLoader::loadJson(doc(members.constData()));
+        QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+        QVERIFY(!result.config.healthCheck.enabled);
+        QVERIFY(!result.config.backends[0].healthCheck.enabled);
+        HealthCheckConfig expected;
+        expected.enabled = true;
+        expected.path = u"/up"_s;
+        QCOMPARE(result.config.backends[1].healthCheck, expected);
+    }
+}
+
+void TestConfigLoader::backendOverridesAreKept()
+{
+    const ConfigLoadResult result = ConfigLoader::loadJson(doc(R"("backends": [
+        {"name": "a", "url": "http://a"},
+        {"name": "b", "url": "http://b", "health_check": {"fall": 9}},
+        {"name": "c", "url": "http://c", "circuit_breaker": {"max_pending_requests": 7}},
+        {"name": "d", "url": "http://d", "health_check": {"enabled": false, "expect_body": ""}}])"));
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+
+    BackendOverrides b{u"b"_s, {}, {}};
+    b.healthCheck.enabled = true; // the object's presence
+    b.healthCheck.fall = 9;
+    BackendOverrides c{u"c"_s, {}, {}};
+    c.circuitBreaker.maxPendingRequests = 7;
+    BackendOverrides d{u"d"_s, {}, {}};
+    d.healthCheck.enabled = false;
+    d.healthCheck.expectBody = QString(); // set, to empty: not the same as unset
+    // Only backends that say something of their own, in order.
+    QCOMPARE(result.backendOverrides.size(), 3);
+    QVERIFY(result.backendOverrides.at(0) == b);
+    QVERIFY(result.backendOverrides.at(1) == c);
+    QVERIFY(result.backendOverrides.at(2) == d);
+}
+
+void TestConfigLoader::crossFieldChecksSkipObjectsWithErrors()
+{
+    // timeout_ms above interval_ms is not worth a word while the object has another error: the operator
+    // may have meant something else altogether.
+    ConfigLoadResult result =
+        ConfigLoader::loadJson(doc(R"("health_check": {"timeout_ms": 3000, "rise": 0})"));
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors.constFirst().field, u"health_check.rise"_s);
+
+    result = ConfigLoader::loadJson(doc(R"("health_check": {"timeout_ms": 3000, "interval": 5000})"));
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors.constFirst().field, u"health_check.interval"_s);
+
+    // An invalid value is not compared with the other one.
+    result = ConfigLoader::loadJson(doc(R"("health_check": {"interval_ms": 50, "timeout_ms": 1000})"));
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors.constFirst().field, u"health_check.interval_ms"_s);
+
+    result = ConfigLoader::loadJson(
+        doc(R"("outlier_detection": {"base_ejection_ms": 50000, "max_ejection_ms": 10, "enabled": 1})"));
+    QCOMPARE(result.errors.size(), 2);
+    QCOMPARE(result.errors.at(0).field, u"outlier_detection.enabled"_s);
+    QCOMPARE(result.errors.at(1).field, u"outlier_detection.max_ejection_ms"_s);
+    QVERIFY(result.errors.at(1).reason.startsWith(u"must be an integer"));
+
+    result = ConfigLoader::loadJson(
+        doc(R"("retries": {"backoff_base_ms": 500, "backoff_max_ms": 100, "retry_statuses": [404]})"));
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors.constFirst().field, u"retries.retry_statuses[0]"_s);
+
+    // Both set: the dependent one is blamed.
+    result = ConfigLoader::loadJson(doc(R"("retries": {"backoff_base_ms": 500, "backoff_max_ms": 100})"));
+    QString mismatch = mismatchOfSingleError(result.errors, u"retries.backoff_max_ms"_s, u"100"_s,
+                                             u"must not be less than backoff_base_ms (500)"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    result = ConfigLoader::loadJson(doc(R"("health_check": {"interval_ms": 500, "timeout_ms": 600})"));
+    mismatch = mismatchOfSingleError(result.errors, u"health_check.timeout_ms"_s, u"600"_s,
+                                     u"must not exceed interval_ms (500)"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+void TestConfigLoader::backendTimingIsCheckedAgainstThePool()
+{
+    // The backend's interval is below the pool's timeout: the backend's own field is blamed.
+    ConfigLoadResult result = ConfigLoader::loadJson(doc(R"(
+        "health_check": {"interval_ms": 10000, "timeout_ms": 4000},
+        "backends": [{"url": "http://a"}, {"url": "http://b", "health_check": {"interval_ms": 3000}}])"));
+    QString mismatch = mismatchOfSingleError(result.errors, u"backends[1].health_check.interval_ms"_s,
+                                             u"3000"_s, u"must not be less than timeout_ms (4000)"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+
+    // A pool that is wrong on its own is reported once, not again for every backend that inherits it.
+    result = ConfigLoader::loadJson(doc(R"(
+        "health_check": {"interval_ms": 1000, "timeout_ms": 4000},
+        "backends": [{"url": "http://a"}, {"url": "http://b", "health_check": {"path": "/b"}}])"));
+    mismatch = mismatchOfSingleError(result.errors, u"health_check.timeout_ms"_s, u"4000"_s,
+                                     u"must not exceed interval_ms (1000)"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+
+    // Nor is a backend checked against a pool with errors of its own.
+    result = ConfigLoader::loadJson(doc(R"(
+        "health_check": {"interval_ms": 5},
+        "backends": [{"url": "http://b", "health_check": {"timeout_ms": 1500}}])"));
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors.constFirst().field, u"health_check.interval_ms"_s);
+
+    // A backend asking for HEAD where the pool expects a body: the backend's own field is blamed.
+    result = ConfigLoader::loadJson(doc(R"(
+        "health_check": {"expect_body": "OK"},
+        "backends": [{"url": "http://a", "health_check": {"method": "HEAD"}},
+                     {"url": "http://b", "health_check": {"method": "HEAD", "expect_body": ""}}])"));
+    mismatch = mismatchOfSingleError(result.errors, u"backends[0].health_check.method"_s, u"HEAD"_s,
+                                     u"must not be HEAD while expect_body is set"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+
+    // A backend may fix what would be wrong with the pool's timing for it.
+    result = ConfigLoader::loadJson(doc(R"(
+        "health_check": {"interval_ms": 500, "timeout_ms": 400},
+        "backends": [{"url": "http://b", "health_check": {"timeout_ms": 900, "interval_ms": 1000}}])"));
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+}
+
+void TestConfigLoader::everyResilienceFieldIsReported()
+{
+    const ConfigLoadResult result = ConfigLoader::loadJson(doc(R"(
+        "backends": [{"url": "http://a", "health_check": {"rise": 0, "path": "x"},
+                      "circuit_breaker": {"max_requests": -1}}],
+        "panic_mode": "open",
+        "health_check": {"method": "", "expect_status": "600", "fall": 0, "x": 1},
+        "circuit_breaker": {"max_connections": "many"},
+        "outlier_detection": {"consecutive_failures": 0, "max_ejection_percent": 200},
+        "retries": {"max_retries": 99, "retry_statuses": [200], "budget_window_ms": 0})"));
+    QStringList fields;
+    for (const ConfigError &e : result.errors)
+        fields.append(e.field);
+    QCOMPARE(
+        fields,
+        (QStringList{u"backends[0].health_check.path"_s, u"backends[0].health_check.rise"_s,
+                     u"backends[0].circuit_breaker.max_requests"_s, u"panic_mode"_s, u"health_check.method"_s,
+                     u"health_check.expect_status"_s, u"health_check.fall"_s, u"health_check.x"_s,
+                     u"circuit_breaker.max_connections"_s, u"outlier_detection.consecutive_failures"_s,
+                     u"outlier_detection.max_ejection_percent"_s, u"retries.max_retries"_s,
+                     u"retries.retry_statuses[0]"_s, u"retries.budget_window_ms"_s}));
+    // Nothing invalid leaks into the result.
+    HealthCheckConfig switchedOn; // by the object's presence
+    switchedOn.enabled = true;
+    QCOMPARE(result.config.healthCheck, switchedOn);
+    QCOMPARE(result.config.circuitBreaker, CircuitBreakerConfig{});
+    QCOMPARE(result.config.outlierDetection, OutlierDetectionConfig{});
+    QCOMPARE(result.config.retries.maxRetries, RetryConfig{}.maxRetries);
+    QVERIFY(result.config.retries.retryStatuses.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestConfigLoader)

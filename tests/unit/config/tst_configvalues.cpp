@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ConfigTestPrinting.h"
+#include "config/BackendOverrides.h"
 #include "config/ConfigError.h"
 #include "config/ConfigValues.h"
 #include "config/ProxyConfig.h"
@@ -11,6 +12,7 @@ using namespace Qt::StringLiterals;
 using namespace fulcrum;
 
 Q_DECLARE_METATYPE(HashKey)
+Q_DECLARE_METATYPE(StatusRange)
 
 class TestConfigValues : public QObject
 {
@@ -44,6 +46,21 @@ private Q_SLOTS:
     void cookieName_data();
     void cookieName();
     void balancingRanges();
+
+    void resilienceDefaults();
+    void parsePanicMode_data();
+    void parsePanicMode();
+    void statusRange_data();
+    void statusRange();
+    void httpMethod_data();
+    void httpMethod();
+    void probePath_data();
+    void probePath();
+    void probeHost_data();
+    void probeHost();
+    void overridesApplyFieldByField();
+    void resolveBackendSettingsByName();
+    void resilienceRanges();
 };
 
 namespace {
@@ -425,6 +442,279 @@ void TestConfigValues::balancingRanges()
     QVERIFY(!ranges::slowStartMs.contains(-1) && !ranges::slowStartMs.contains(3'600'001));
     QVERIFY(ranges::cookieMaxAgeS.contains(0) && ranges::cookieMaxAgeS.contains(31'536'000));
     QVERIFY(!ranges::cookieMaxAgeS.contains(-1) && !ranges::cookieMaxAgeS.contains(31'536'001));
+}
+
+void TestConfigValues::resilienceDefaults()
+{
+    // The documented defaults (docs/configuration.md).
+    const HealthCheckConfig h;
+    QVERIFY(!h.enabled);
+    QCOMPARE(h.method, u"GET"_s);
+    QCOMPARE(h.path, u"/"_s);
+    QCOMPARE(statusRangeText({h.expectStatusMin, h.expectStatusMax}), u"200-399"_s);
+    QVERIFY(h.expectBody.isEmpty());
+    QVERIFY(h.host.isEmpty());
+    QCOMPARE(h.intervalMs, 2'000);
+    QCOMPARE(h.timeoutMs, 1'000);
+    QCOMPARE(h.jitterPercent, 10);
+    QCOMPARE(h.rise, 2);
+    QCOMPARE(h.fall, 3);
+    QCOMPARE(BackendConfig().healthCheck, h);
+    QCOMPARE(CircuitBreakerConfig(), (CircuitBreakerConfig{0, 0, 0}));
+    QCOMPARE(OutlierDetectionConfig(), (OutlierDetectionConfig{true, 5, false, 30'000, 300'000, 50}));
+    QCOMPARE(RetryConfig(), (RetryConfig{2, {}, 25, 250, 20, 10'000, 3, 65'536}));
+    QCOMPARE(BalancingConfig().panicMode, PanicMode::FailClosed);
+    // The defaults pass their own checks.
+    QVERIFY(checkHttpMethod(h.method).isEmpty());
+    QVERIFY(checkProbePath(h.path).isEmpty());
+    QVERIFY(h.timeoutMs <= h.intervalMs);
+    QVERIFY(ranges::healthIntervalMs.contains(h.intervalMs) && ranges::healthTimeoutMs.contains(h.timeoutMs));
+    QVERIFY(OutlierDetectionConfig().baseEjectionMs <= OutlierDetectionConfig().maxEjectionMs);
+    QVERIFY(RetryConfig().backoffBaseMs <= RetryConfig().backoffMaxMs);
+}
+
+void TestConfigValues::parsePanicMode_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<int>("mode");
+
+    QTest::newRow("fail-closed") << u"fail-closed"_s << true << static_cast<int>(PanicMode::FailClosed);
+    QTest::newRow("fail-open") << u"fail-open"_s << true << static_cast<int>(PanicMode::FailOpen);
+    for (const QString &text : {u"Fail-Open"_s, u"fail_open"_s, u"open"_s, u"closed"_s, u"failopen"_s,
+                                u" fail-open"_s, u"fail-open "_s, QString()})
+        QTest::newRow(qPrintable(u"reject \""_s + text + u'"')) << text << false << 0;
+}
+
+void TestConfigValues::parsePanicMode()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, ok);
+    QFETCH(int, mode);
+
+    const Parsed<PanicMode> parsed = fulcrum::parsePanicMode(text);
+    QCOMPARE(parsed.ok(), ok);
+    if (!ok) {
+        QCOMPARE(parsed.error, uR"(must be "fail-closed" or "fail-open")"_s);
+        return;
+    }
+    QCOMPARE(static_cast<int>(parsed.value), mode);
+    QCOMPARE(panicModeName(parsed.value), text);
+}
+
+void TestConfigValues::statusRange_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<StatusRange>("range"); // only when reason is empty
+    QTest::addColumn<QString>("reason");
+
+    const QString rule = uR"(must be a status from 100 to 599 ("200") or a range of them ("200-399"))"_s;
+    QTest::newRow("single") << u"200"_s << StatusRange{200, 200} << QString();
+    QTest::newRow("range") << u"200-399"_s << StatusRange{200, 399} << QString();
+    QTest::newRow("widest") << u"100-599"_s << StatusRange{100, 599} << QString();
+    QTest::newRow("one-status range") << u"204-204"_s << StatusRange{204, 204} << QString();
+    QTest::newRow("last") << u"599"_s << StatusRange{599, 599} << QString();
+    for (const QString &text :
+         {QString(), u"99"_s, u"600"_s, u"099"_s, u"0200"_s, u"2xx"_s, u"200-"_s, u"-399"_s, u"200--399"_s,
+          u"200-399-400"_s, u" 200"_s, u"200 - 399"_s, u"200,204"_s, u"200-600"_s, u"+200"_s, u"２００"_s})
+        QTest::newRow(qPrintable(u"reject \""_s + text + u'"')) << text << StatusRange{} << rule;
+    QTest::newRow("reversed") << u"399-200"_s << StatusRange{}
+                              << u"the range's first status must not be above its last"_s;
+}
+
+void TestConfigValues::statusRange()
+{
+    QFETCH(QString, text);
+    QFETCH(StatusRange, range);
+    QFETCH(QString, reason);
+
+    const Parsed<StatusRange> parsed = parseStatusRange(text);
+    QCOMPARE(parsed.error, reason);
+    if (!reason.isEmpty())
+        return;
+    QVERIFY(parsed.value == range);
+    // Reads back; a one-status range is written as the status.
+    QVERIFY(parseStatusRange(statusRangeText(parsed.value)).value == range);
+    QCOMPARE(statusRangeText(parsed.value), range.min == range.max ? QString::number(range.min) : text);
+}
+
+void TestConfigValues::httpMethod_data()
+{
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<bool>("ok");
+
+    for (const QString &method : {u"GET"_s, u"HEAD"_s, u"OPTIONS"_s, u"POST"_s, u"PROPFIND"_s, u"get"_s,
+                                  u"X-CHECK"_s, kAllTokenChars})
+        QTest::newRow(qPrintable(method)) << method << true;
+    for (const QString &method :
+         {QString(), u"GET /"_s, u" GET"_s, u"G(ET)"_s, u"GET\r\n"_s, u"G\u00c9T"_s, QString(257, u'M')})
+        QTest::newRow(qPrintable(u"reject \""_s + method + u'"')) << method << false;
+}
+
+void TestConfigValues::httpMethod()
+{
+    QFETCH(QString, method);
+    QFETCH(bool, ok);
+    QCOMPARE(checkHttpMethod(method), ok ? QString() : kTokenRule);
+}
+
+void TestConfigValues::probePath_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("reason"); // empty: accepted
+
+    const QString start = uR"(must start with "/")"_s;
+    const QString visible = u"must be visible ASCII characters: no spaces or control characters "
+                            u"(percent-encode anything else)"_s;
+    const QString fragment = u"a fragment is not allowed (it is never sent to a server)"_s;
+    QTest::newRow("root") << u"/"_s << QString();
+    QTest::newRow("plain") << u"/healthz"_s << QString();
+    QTest::newRow("query") << u"/health?full=1&x=y"_s << QString();
+    QTest::newRow("percent-encoded") << u"/a%20b"_s << QString();
+    QTest::newRow("sub-delims") << u"/~u/!$&'()*+,;=:@-._"_s << QString();
+    QTest::newRow("double slash") << u"//x"_s << QString();
+
+    QTest::newRow("empty") << QString() << start;
+    QTest::newRow("relative") << u"healthz"_s << start;
+    QTest::newRow("absolute URL") << u"http://a/healthz"_s << start;
+    QTest::newRow("asterisk") << u"*"_s << start;
+    QTest::newRow("leading space") << u" /x"_s << start;
+    QTest::newRow("space") << u"/a b"_s << visible;
+    QTest::newRow("tab") << u"/a\tb"_s << visible;
+    QTest::newRow("newline") << u"/a\r\nHost: x"_s << visible;
+    QTest::newRow("DEL") << u"/a\x7f"_s << visible;
+    QTest::newRow("non-ASCII") << u"/caf\u00e9"_s << visible;
+    QTest::newRow("fragment") << u"/a#b"_s << fragment;
+}
+
+void TestConfigValues::probePath()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, reason);
+    QCOMPARE(checkProbePath(path), reason);
+}
+
+void TestConfigValues::probeHost_data()
+{
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<QString>("reason"); // empty: accepted
+
+    const QString hostRule =
+        u"host must be an IP address or a host name of letters, digits, '-', '_' and '.'"_s;
+    QTest::newRow("empty: the backend's own") << QString() << QString();
+    QTest::newRow("name") << u"api.example.com"_s << QString();
+    QTest::newRow("name and port") << u"api.example.com:8443"_s << QString();
+    QTest::newRow("localhost") << u"localhost"_s << QString();
+    QTest::newRow("ipv4") << u"10.0.0.1"_s << QString();
+    QTest::newRow("ipv4 and port") << u"10.0.0.1:80"_s << QString();
+    QTest::newRow("ipv6") << u"[::1]"_s << QString();
+    QTest::newRow("ipv6 and port") << u"[fd00::5]:8080"_s << QString();
+    QTest::newRow("underscore") << u"my_service"_s << QString();
+
+    QTest::newRow("space") << u"my host"_s << hostRule;
+    QTest::newRow("path") << u"a/b"_s << hostRule;
+    QTest::newRow("user info") << u"u@a"_s << hostRule;
+    QTest::newRow("scheme") << u"http://a"_s << u"port must be 1..65535"_s;
+    QTest::newRow("port 0") << u"a:0"_s << u"port must be 1..65535"_s;
+    QTest::newRow("port too big") << u"a:65536"_s << u"port must be 1..65535"_s;
+    QTest::newRow("empty port") << u"a:"_s << u"port must be 1..65535"_s;
+    QTest::newRow("port only") << u":80"_s << u"missing host"_s;
+    QTest::newRow("ipv6 unbracketed") << u"::1"_s << u"IPv6 addresses must be in brackets, e.g. [::1]:8080"_s;
+    QTest::newRow("ipv6 unclosed") << u"[::1"_s << u"missing ']' after the IPv6 address"_s;
+    QTest::newRow("ipv6 invalid") << u"[::g]"_s << u"not a valid IPv6 address"_s;
+    QTest::newRow("ipv6 zone") << u"[fe80::1%eth0]"_s << u"an IPv6 zone is not allowed in a Host header"_s;
+    QTest::newRow("ipv4 invalid") << u"10.0.0.256"_s << u"not a valid IPv4 address"_s;
+    QTest::newRow("non-ASCII") << u"caf\u00e9.example"_s << hostRule;
+}
+
+void TestConfigValues::probeHost()
+{
+    QFETCH(QString, host);
+    QFETCH(QString, reason);
+    QCOMPARE(checkProbeHost(host), reason);
+}
+
+void TestConfigValues::overridesApplyFieldByField()
+{
+    HealthCheckConfig base;
+    base.enabled = true;
+    base.path = u"/pool"_s;
+    base.rise = 7;
+    QCOMPARE(HealthCheckOverrides{}.appliedTo(base), base);
+
+    HealthCheckOverrides own;
+    own.path = u"/own"_s;
+    own.expectStatus = StatusRange{204, 204};
+    own.enabled = false;
+    HealthCheckConfig expected = base;
+    expected.path = u"/own"_s;
+    expected.expectStatusMin = 204;
+    expected.expectStatusMax = 204;
+    expected.enabled = false;
+    QCOMPARE(own.appliedTo(base), expected);
+
+    // Every field can be overridden.
+    HealthCheckOverrides all{true, u"HEAD"_s, u"/x"_s, StatusRange{100, 599}, u"ok"_s, u"h:1"_s, 100, 10,
+                             0,    1,         100};
+    const HealthCheckConfig overridden = all.appliedTo(base);
+    QCOMPARE(overridden,
+             (HealthCheckConfig{true, u"HEAD"_s, u"/x"_s, 100, 599, u"ok"_s, u"h:1"_s, 100, 10, 0, 1, 100}));
+
+    const CircuitBreakerConfig pool{10, 20, 30};
+    QCOMPARE(CircuitBreakerOverrides{}.appliedTo(pool), pool);
+    CircuitBreakerOverrides limits;
+    limits.maxPendingRequests = 0;
+    QCOMPARE(limits.appliedTo(pool), (CircuitBreakerConfig{10, 0, 30}));
+}
+
+void TestConfigValues::resolveBackendSettingsByName()
+{
+    ProxyConfig config;
+    config.healthCheck.enabled = true;
+    config.circuitBreaker.maxRequests = 5;
+    for (const QString &name : {u"a"_s, u"b"_s}) {
+        BackendConfig b;
+        b.name = name;
+        b.healthCheck.path = u"/stale"_s; // whatever was there is replaced
+        config.backends.append(b);
+    }
+    BackendOverrides forB{u"b"_s, {}, {}};
+    forB.healthCheck.fall = 9;
+    BackendOverrides forGone{u"gone"_s, {}, {}};
+    forGone.healthCheck.enabled = false;
+    resolveBackendSettings(config, {forGone, forB});
+
+    QCOMPARE(config.backends[0].healthCheck, config.healthCheck);
+    QCOMPARE(config.backends[0].circuitBreaker, config.circuitBreaker);
+    HealthCheckConfig b = config.healthCheck;
+    b.fall = 9;
+    QCOMPARE(config.backends[1].healthCheck, b);
+    QCOMPARE(config.backends[1].circuitBreaker, config.circuitBreaker);
+
+    BackendConfig added;
+    added.name = u"added"_s;
+    const BackendConfig resolved = config.withPoolSettings(added);
+    QCOMPARE(resolved.healthCheck, config.healthCheck);
+    QCOMPARE(resolved.circuitBreaker, config.circuitBreaker);
+    QCOMPARE(resolved.name, u"added"_s);
+}
+
+void TestConfigValues::resilienceRanges()
+{
+    QCOMPARE(ranges::healthIntervalMs.requirement(), u"must be an integer from 100 to 3600000"_s);
+    QCOMPARE(ranges::healthTimeoutMs.requirement(), u"must be an integer from 10 to 3600000"_s);
+    QCOMPARE(ranges::healthJitterPercent.requirement(), u"must be an integer from 0 to 50"_s);
+    QCOMPARE(ranges::healthThreshold.requirement(), u"must be an integer from 1 to 100"_s);
+    QCOMPARE(ranges::circuitBreakerLimit.requirement(), u"must be an integer from 0 to 1000000"_s);
+    QCOMPARE(ranges::consecutiveFailures.requirement(), u"must be an integer from 1 to 1000"_s);
+    QCOMPARE(ranges::ejectionMs.requirement(), u"must be an integer from 100 to 86400000"_s);
+    QCOMPARE(ranges::percent.requirement(), u"must be an integer from 0 to 100"_s);
+    QCOMPARE(ranges::maxRetries.requirement(), u"must be an integer from 0 to 10"_s);
+    QCOMPARE(ranges::retryStatus.requirement(), u"must be an integer from 500 to 599"_s);
+    QCOMPARE(ranges::backoffMs.requirement(), u"must be an integer from 0 to 10000"_s);
+    QCOMPARE(ranges::budgetWindowMs.requirement(), u"must be an integer from 1000 to 3600000"_s);
+    QCOMPARE(ranges::budgetMinRetries.requirement(), u"must be an integer from 0 to 1000000"_s);
+    QCOMPARE(ranges::maxBufferedBodyBytes.requirement(), u"must be an integer from 0 to 16777216"_s);
 }
 
 QTEST_APPLESS_MAIN(TestConfigValues)

@@ -46,6 +46,10 @@ private Q_SLOTS:
     void slowStartRampsAfterReturn();
     void reloadDiffsByName();
     void reloadCancelsPendingRemoval();
+    void healthVerdictOverridesUpButNotMaintenance();
+    void ejectionLastsLongerEachTimeAndEnds();
+    void ejectionNeverEmptiesMoreThanTheShare();
+    void failOpenPanicUsesDownBackends();
 };
 
 void TestBackendRegistry::initialApplyPublishesFullWeights()
@@ -311,6 +315,105 @@ void TestBackendRegistry::reloadCancelsPendingRemoval()
     QVERIFY(backendIn(registry, u"b"_s).inRotation());
     QVERIFY(!registry.status(u"b"_s)->removing);
     backendIn(registry, u"b"_s).runtime->inFlight = 0;
+}
+
+void TestBackendRegistry::healthVerdictOverridesUpButNotMaintenance()
+{
+    BackendRegistry registry;
+    QString error;
+    QVERIFY(registry.apply({}, {backend(u"a"_s), backend(u"b"_s)}, u"test"_s, &error));
+    QSignalSpy changes(&registry, &BackendRegistry::backendChanged);
+
+    QVERIFY(registry.setHealth(u"a"_s, false, u"3/3 probes failed: timeout after 1000 ms"_s, 1'000'000));
+    QCOMPARE(backendIn(registry, u"a"_s).state, BackendState::Down);
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(changeAt(changes, 0).describe(),
+             u"backend a: state up -> down (3/3 probes failed: timeout after 1000 ms)"_s);
+    QCOMPARE(registry.status(u"a"_s)->healthReason, u"3/3 probes failed: timeout after 1000 ms"_s);
+    QCOMPARE(registry.status(u"a"_s)->lastProbeLatencyUs, 1'000'000);
+
+    // A result that changes nothing only updates the latency.
+    QVERIFY(registry.setHealth(u"a"_s, false, u"3/3 probes failed: timeout after 1000 ms"_s, 5));
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(registry.status(u"a"_s)->lastProbeLatencyUs, 5);
+
+    // An operator's maintenance outranks health; coming out of it, the verdict decides.
+    QVERIFY(registry.setState(u"a"_s, BackendState::Maintenance, u"operator"_s, &error));
+    QCOMPARE(changeAt(changes, 1).describe(), u"backend a: state down -> maintenance (operator)"_s);
+    QVERIFY(registry.setHealth(u"a"_s, true, u"2/2 probes passed"_s, 800));
+    QCOMPARE(changes.size(), 2);
+    QCOMPARE(backendIn(registry, u"a"_s).state, BackendState::Maintenance);
+    QVERIFY(registry.setHealth(u"a"_s, false, u"3/3 probes failed: status 503 not in 200-399"_s, 800));
+    QVERIFY(registry.setState(u"a"_s, BackendState::Up, u"operator"_s, &error));
+    QCOMPARE(changeAt(changes, 2).describe(), u"backend a: state maintenance -> down (operator)"_s);
+    QCOMPARE(registry.status(u"a"_s)->operatorState, BackendState::Up);
+    QVERIFY(registry.setHealth(u"a"_s, true, u"2/2 probes passed"_s, 800));
+    QCOMPARE(changeAt(changes, 3).describe(), u"backend a: state down -> up (2/2 probes passed)"_s);
+    QVERIFY(!registry.setHealth(u"gone"_s, true, u"2/2 probes passed"_s, 1));
+}
+
+void TestBackendRegistry::ejectionLastsLongerEachTimeAndEnds()
+{
+    BackendRegistry registry;
+    OutlierDetectionConfig outlier;
+    outlier.baseEjectionMs = 150;
+    outlier.maxEjectionMs = 250;
+    registry.setOutlierDetection(outlier);
+    QString error;
+    QVERIFY(registry.apply({}, {backend(u"a"_s), backend(u"b"_s)}, u"test"_s, &error));
+    QSignalSpy changes(&registry, &BackendRegistry::backendChanged);
+
+    QVERIFY(registry.eject(u"a"_s, u"5 consecutive failures"_s));
+    QCOMPARE(backendIn(registry, u"a"_s).state, BackendState::Down);
+    QCOMPARE(changeAt(changes, 0).reason, u"5 consecutive failures; ejected for 150 ms"_s);
+    QVERIFY(!registry.eject(u"a"_s, u"again"_s)); // already out
+    QTRY_COMPARE(changes.size(), 2);
+    QCOMPARE(changeAt(changes, 1).describe(), u"backend a: state down -> up (ejection ended)"_s);
+
+    QVERIFY(registry.eject(u"a"_s, u"5 consecutive failures"_s));
+    QCOMPARE(changeAt(changes, 2).reason, u"5 consecutive failures; ejected for 250 ms"_s); // 300, capped
+    QCOMPARE(registry.status(u"a"_s)->timesEjected, 2);
+    QTRY_COMPARE(backendIn(registry, u"a"_s).state, BackendState::Up);
+}
+
+void TestBackendRegistry::ejectionNeverEmptiesMoreThanTheShare()
+{
+    BackendRegistry registry;
+    QString error;
+    QVERIFY(registry.apply({}, {backend(u"a"_s), backend(u"b"_s), backend(u"c"_s)}, u"test"_s, &error));
+    QVERIFY(registry.eject(u"a"_s, u"failing"_s));
+    // A second ejection would take two of three (67%) out, above the default 50%.
+    QVERIFY(!registry.eject(u"b"_s, u"failing"_s));
+    QCOMPARE(backendIn(registry, u"b"_s).state, BackendState::Up);
+    OutlierDetectionConfig off;
+    off.enabled = false;
+    registry.setOutlierDetection(off);
+    QVERIFY(!registry.eject(u"c"_s, u"failing"_s));
+}
+
+void TestBackendRegistry::failOpenPanicUsesDownBackends()
+{
+    BackendRegistry registry;
+    BalancingConfig balancing;
+    balancing.panicMode = PanicMode::FailOpen;
+    QString error;
+    QVERIFY(
+        registry.apply(balancing, {backend(u"a"_s), backend(u"b"_s), backend(u"c"_s)}, u"test"_s, &error));
+    QVERIFY(registry.setState(u"c"_s, BackendState::Maintenance, u"operator"_s, &error));
+    QVERIFY(registry.setHealth(u"a"_s, false, u"down"_s, 1));
+    QVERIFY(!registry.table()->isPanicking());
+    QVERIFY(registry.setHealth(u"b"_s, false, u"down"_s, 1));
+    const BackendTablePtr table = registry.table();
+    QVERIFY(table->isPanicking());
+    QSet<qsizetype> picked;
+    for (int i = 0; i < 10; ++i)
+        picked.insert(table->pick({}));
+    QCOMPARE(picked, (QSet<qsizetype>{table->indexOf(u"a"_s), table->indexOf(u"b"_s)}));
+
+    balancing.panicMode = PanicMode::FailClosed;
+    QVERIFY(
+        registry.apply(balancing, {backend(u"a"_s), backend(u"b"_s), backend(u"c"_s)}, u"test"_s, &error));
+    QCOMPARE(registry.table()->pick({}), -1);
 }
 
 QTEST_GUILESS_MAIN(TestBackendRegistry)
