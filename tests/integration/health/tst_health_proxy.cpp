@@ -13,9 +13,12 @@ using namespace Qt::StringLiterals;
 namespace {
 const QByteArray kHealthPath = "/health";
 
+constexpr int kWeight = 10;
+constexpr int kSlowStartMs = 3'000;
+
 BackendConfig checked(const FakeBackend &backend)
 {
-    BackendConfig config = backendConfigFor(backend);
+    BackendConfig config = backendConfigFor(backend, kWeight);
     config.healthCheck.enabled = true;
     config.healthCheck.path = QString::fromLatin1(kHealthPath);
     config.healthCheck.intervalMs = 50;
@@ -38,8 +41,8 @@ BackendMetrics metricsOf(const MetricsSnapshot &snapshot, const QString &name)
 
 // Health checks in a running ProxyServer under continuous load: a backend that dies is taken out by
 // its probes and traffic stops going there; once it answers its probes again it comes back and
-// takes traffic again. Client failures while a backend dies are expected (retries deal with them);
-// what is checked is the state transitions and where traffic goes.
+// takes traffic again, ramping up under slow start. Retries cover for the backend while it dies and
+// before its probes notice: not one client request fails.
 class TestHealthProxy : public QObject
 {
     Q_OBJECT
@@ -68,6 +71,7 @@ void TestHealthProxy::deadBackendLeavesAndComesBack()
     QVERIFY(gamma.start());
     ProxyConfig config = inProcessConfig({checked(alpha), checked(beta), checked(gamma)});
     config.outlierDetection.enabled = false; // only the active checks take backends out here
+    config.balancing.slowStartMs = kSlowStartMs;
     ProxyServer server;
     QString error;
     QVERIFY2(server.start(config, &error), qPrintable(error));
@@ -130,6 +134,9 @@ void TestHealthProxy::deadBackendLeavesAndComesBack()
     const BackendMetrics betaUp = metricsOf(*server.collectSnapshot(), u"beta"_s);
     QCOMPARE(betaUp.state, u"up"_s);
     QVERIFY(betaUp.healthy);
+    // Back from down, it ramps: still below its weight this early in the slow-start window.
+    QVERIFY2(betaUp.effectiveWeight < kWeight, qPrintable(QString::number(betaUp.effectiveWeight)));
+    QCOMPARE(betaUp.weight, kWeight);
 
     // gamma keeps serving but fails its checks: it leaves the rotation although its traffic was fine.
     gamma.setBehaviour(kHealthPath, Behaviour::fixed("maintenance", 503));
@@ -154,6 +161,10 @@ void TestHealthProxy::deadBackendLeavesAndComesBack()
     // alpha was never in doubt.
     QVERIFY(changesOf(u"alpha"_s).isEmpty());
     load.stop();
+    const QList<LoadSample> all = load.samples();
+    QVERIFY(all.size() > 600);
+    for (const LoadSample &sample : all)
+        QVERIFY2(sample.ok(), qPrintable(sample.describe()));
 }
 
 QTEST_GUILESS_MAIN(TestHealthProxy)

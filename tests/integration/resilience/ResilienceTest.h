@@ -34,11 +34,6 @@ inline ProxyConfig resilienceConfig(const QList<BackendConfig> &backends, int wo
     return config;
 }
 
-inline BackendConfig weighted(const FakeBackend &backend, int weight)
-{
-    return backendConfigFor(backend, weight);
-}
-
 inline BackendMetrics metricsOf(const MetricsSnapshot &snapshot, const QString &name)
 {
     for (const BackendMetrics &backend : snapshot.backends) {

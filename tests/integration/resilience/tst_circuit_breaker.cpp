@@ -69,12 +69,12 @@ void TestCircuitBreaker::maxConnectionsSendsTheThirdElsewhere()
     QVERIFY(fast.start());
     slow.setDefaultBehaviour(Behaviour::fixed().withDelay(kSlowMs));
     slow.setBehaviour("/quick", Behaviour::fixed());
-    BackendConfig slowConfig = weighted(slow, kFirst);
+    BackendConfig slowConfig = backendConfigFor(slow, kFirst);
     slowConfig.circuitBreaker.maxConnections = 2;
     ProxyServer server;
     quint16 port = 0;
     // One worker: parked connections are per worker, and the last request here must find them.
-    QVERIFY(start(server, resilienceConfig({slowConfig, weighted(fast, 1)}, 1), &port));
+    QVERIFY(start(server, resilienceConfig({slowConfig, backendConfigFor(fast, 1)}, 1), &port));
 
     QElapsedTimer timer;
     timer.start();
@@ -117,7 +117,7 @@ void TestCircuitBreaker::maxPendingRequestsSendsTheNextElsewhere()
     QVERIFY(fast.start());
     BackendConfig stuck = blackhole.config(u"stuck"_s, kFirst);
     stuck.circuitBreaker.maxPendingRequests = 1;
-    ProxyConfig config = resilienceConfig({stuck, weighted(fast, 1)}, 2);
+    ProxyConfig config = resilienceConfig({stuck, backendConfigFor(fast, 1)}, 2);
     config.timeouts.upstreamConnectMs = 500;
     config.retries.maxRetries = 0;
     ProxyServer server;

@@ -4,6 +4,7 @@
 #include "proxy/ProxyServer.h"
 
 #include <QElapsedTimer>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <memory>
@@ -39,6 +40,7 @@ private Q_SLOTS:
     void bodyIsReplayedAfterConnectFailure();
     void resetBeforeResponse_data();
     void resetBeforeResponse();
+    void staleReusedConnectionIsRetriedForAnyMethod();
     void responseTimeout();
     void connectTimeoutIsRetriedForAnyMethod();
     void retryStatuses();
@@ -127,7 +129,8 @@ void TestRetries::bodyIsReplayedAfterConnectFailure()
     good.setDefaultBehaviour(Behaviour::echo());
     ProxyServer server;
     quint16 port = 0;
-    QVERIFY(start(server, resilienceConfig({weighted(dead, kFirst), weighted(good, 1)}), &port));
+    QVERIFY(
+        start(server, resilienceConfig({backendConfigFor(dead, kFirst), backendConfigFor(good, 1)}), &port));
 
     constexpr int kRequests = 4;
     for (int i = 0; i < kRequests; ++i) {
@@ -189,7 +192,8 @@ void TestRetries::resetBeforeResponse()
     flaky.setDefaultBehaviour(behaviour);
     ProxyServer server;
     quint16 port = 0;
-    QVERIFY(start(server, resilienceConfig({weighted(flaky, kFirst), weighted(good, 1)}), &port));
+    QVERIFY(
+        start(server, resilienceConfig({backendConfigFor(flaky, kFirst), backendConfigFor(good, 1)}), &port));
 
     HttpResponse response = fetch(port, RawClient::get("/get"));
     QVERIFY2(response.complete, qPrintable(response.describe()));
@@ -222,6 +226,43 @@ void TestRetries::resetBeforeResponse()
     QCOMPARE(metricsOf(*snapshot, u"flaky"_s).connectErrors, 0u);
 }
 
+// A parked connection that the backend closes as the next request arrives on it: the request is
+// taken to have never reached the backend and goes again on a fresh connection, POST included,
+// without counting as a retry or a failure of the backend.
+void TestRetries::staleReusedConnectionIsRetriedForAnyMethod()
+{
+    FakeBackend app(u"app"_s), other(u"other"_s);
+    QVERIFY(app.start());
+    QVERIFY(other.start());
+    // The first request leaves its connection parked; the second, on that connection, is dropped.
+    app.setBehaviourSequence("/p", {Behaviour::echo(), Behaviour::drop(), Behaviour::echo()});
+    ProxyConfig config = resilienceConfig({backendConfigFor(app, kFirst), backendConfigFor(other, 1)});
+    // A single failure blamed on app would eject it.
+    config.outlierDetection.enabled = true;
+    config.outlierDetection.consecutiveFailures = 1;
+    config.outlierDetection.maxEjectionPercent = 100;
+    ProxyServer server;
+    quint16 port = 0;
+    QVERIFY(start(server, config, &port));
+    QSignalSpy spy(&server.backends(), &BackendRegistry::backendChanged);
+
+    HttpResponse response = fetch(port, RawClient::buildRequest("POST", "/p", {}, "first"));
+    QCOMPARE(response.status, 200);
+    response = fetch(port, RawClient::buildRequest("POST", "/p", {}, "second"));
+    QVERIFY2(response.complete, qPrintable(response.describe()));
+    QCOMPARE(response.status, 200);
+    QCOMPARE(response.body, "second"_ba);
+    QCOMPARE(app.connectionCount(), 2);
+    QCOMPARE(app.requestCount("/p"), 3);
+    QCOMPARE(other.requestCount(), 0);
+
+    const MetricsSnapshotPtr snapshot = server.collectSnapshot();
+    QCOMPARE(snapshot->retries, 0u);
+    QCOMPARE(snapshot->upstreamFailures, 0u);
+    QCOMPARE(metricsOf(*snapshot, u"app"_s).state, u"up"_s);
+    QVERIFY2(stateChanges(spy).isEmpty(), qPrintable(describeChanges(stateChanges(spy))));
+}
+
 // No response head in time: GET is retried elsewhere, POST gets the 504.
 void TestRetries::responseTimeout()
 {
@@ -229,7 +270,7 @@ void TestRetries::responseTimeout()
     QVERIFY(good.start());
     QVERIFY(hang.start());
     hang.setDefaultBehaviour(Behaviour::neverRespond());
-    ProxyConfig config = resilienceConfig({weighted(hang, kFirst), weighted(good, 1)});
+    ProxyConfig config = resilienceConfig({backendConfigFor(hang, kFirst), backendConfigFor(good, 1)});
     config.timeouts.upstreamResponseMs = 300;
     ProxyServer server;
     quint16 port = 0;
@@ -263,7 +304,8 @@ void TestRetries::connectTimeoutIsRetriedForAnyMethod()
     FakeBackend good(u"good"_s);
     QVERIFY(good.start());
     good.setDefaultBehaviour(Behaviour::echo());
-    ProxyConfig config = resilienceConfig({blackhole.config(u"blackhole"_s, kFirst), weighted(good, 1)});
+    ProxyConfig config =
+        resilienceConfig({blackhole.config(u"blackhole"_s, kFirst), backendConfigFor(good, 1)});
     config.timeouts.upstreamConnectMs = 300;
     ProxyServer server;
     quint16 port = 0;
@@ -293,7 +335,7 @@ void TestRetries::retryStatuses()
     QVERIFY(busy.start());
     good.setDefaultBehaviour(Behaviour::echo());
     busy.setDefaultBehaviour(Behaviour::fixed("busy", 503));
-    ProxyConfig config = resilienceConfig({weighted(busy, kFirst), weighted(good, 1)});
+    ProxyConfig config = resilienceConfig({backendConfigFor(busy, kFirst), backendConfigFor(good, 1)});
     config.retries.retryStatuses = {502, 503};
     ProxyServer server;
     quint16 port = 0;
@@ -349,7 +391,7 @@ void TestRetries::largeBodyIsNotRetried()
     QVERIFY(dead.start());
     dead.stop();
     good.setDefaultBehaviour(Behaviour::echo());
-    ProxyConfig config = resilienceConfig({weighted(dead, kFirst), weighted(good, 1)});
+    ProxyConfig config = resilienceConfig({backendConfigFor(dead, kFirst), backendConfigFor(good, 1)});
     config.retries.maxBufferedBodyBytes = 4096;
     ProxyServer server;
     quint16 port = 0;
@@ -387,7 +429,8 @@ void TestRetries::noRetryAfterResponseBytes()
     broken.setDefaultBehaviour(Behaviour::closeMidBody(100'000));
     ProxyServer server;
     quint16 port = 0;
-    QVERIFY(start(server, resilienceConfig({weighted(broken, kFirst), weighted(good, 1)}), &port));
+    QVERIFY(start(server, resilienceConfig({backendConfigFor(broken, kFirst), backendConfigFor(good, 1)}),
+                  &port));
 
     RawClient client;
     QVERIFY(client.connectTo(port));
