@@ -197,4 +197,11 @@ QHash<QByteArray, int> countByBackend(const QList<LoadSample> &samples)
     return counts;
 }
 
+qint64 LoadGenerator::settle(int requests, int timeoutMs)
+{
+    const qint64 now = issued();
+    const qint64 from = now + requests;
+    return waitForRange(now, from, timeoutMs) ? from : -1;
+}
+
 } // namespace fulcrum::test

@@ -68,6 +68,10 @@ public:
     qint64 completedCount() const;
     // Waits until the requests with seq in [from, to) have all completed (or failed).
     bool waitForRange(qint64 from, qint64 to, int timeoutMs);
+    // After a change to the proxy: waits until `requests` more have been issued and completed, and
+    // returns the seq from which requests certainly started after the change reached the workers
+    // (those before may already have been on their way); -1 on timeout.
+    qint64 settle(int requests, int timeoutMs = 10'000);
     // The samples with seq in [from, to), in seq order; only the completed ones.
     QList<LoadSample> samples(qint64 from, qint64 to) const;
     // Every completed sample so far, in seq order.

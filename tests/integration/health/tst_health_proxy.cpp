@@ -48,20 +48,7 @@ class TestHealthProxy : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void deadBackendLeavesAndComesBack();
-
-private:
-    // Index of the first request the workers issue from now on; requests before it may still have
-    // been on their way to a backend when its state changed.
-    qint64 settle(LoadGenerator &load, int requests);
 };
-
-qint64 TestHealthProxy::settle(LoadGenerator &load, int requests)
-{
-    const qint64 from = load.issued() + requests;
-    if (!load.waitForRange(load.issued(), from, 10'000))
-        return -1;
-    return from;
-}
 
 void TestHealthProxy::deadBackendLeavesAndComesBack()
 {
@@ -113,7 +100,7 @@ void TestHealthProxy::deadBackendLeavesAndComesBack()
     QVERIFY(metricsOf(*whileDown, u"alpha"_s).healthy);
     QVERIFY(metricsOf(*whileDown, u"alpha"_s).lastProbeLatencyUs >= 0);
 
-    qint64 from = settle(load, 20);
+    qint64 from = load.settle(20);
     QVERIFY(from >= 0);
     QVERIFY(load.waitForRange(from, from + 200, 10'000));
     for (const LoadSample &sample : load.samples(from, from + 200))
@@ -127,7 +114,7 @@ void TestHealthProxy::deadBackendLeavesAndComesBack()
     QCOMPARE(changesOf(u"beta"_s).at(1).to, u"up"_s);
     QVERIFY2(changesOf(u"beta"_s).at(1).reason.startsWith(u"2/2 probes passed (last "_s),
              qPrintable(changesOf(u"beta"_s).at(1).reason));
-    from = settle(load, 20);
+    from = load.settle(20);
     QVERIFY(from >= 0);
     QVERIFY(load.waitForRange(from, from + 150, 10'000));
     QVERIFY(countByBackend(load.samples(from, from + 150)).value("beta") > 0);
@@ -142,7 +129,7 @@ void TestHealthProxy::deadBackendLeavesAndComesBack()
     gamma.setBehaviour(kHealthPath, Behaviour::fixed("maintenance", 503));
     QTRY_COMPARE_WITH_TIMEOUT(changesOf(u"gamma"_s).size(), 1, 10'000);
     QCOMPARE(changesOf(u"gamma"_s).at(0).reason, u"3/3 probes failed: status 503 not in 200-399"_s);
-    from = settle(load, 20);
+    from = load.settle(20);
     QVERIFY(from >= 0);
     QVERIFY(load.waitForRange(from, from + 150, 10'000));
     const QHash<QByteArray, int> withoutGamma = countByBackend(load.samples(from, from + 150));
@@ -153,7 +140,7 @@ void TestHealthProxy::deadBackendLeavesAndComesBack()
     gamma.setBehaviour(kHealthPath, Behaviour::fixed("ok"));
     QTRY_COMPARE_WITH_TIMEOUT(changesOf(u"gamma"_s).size(), 2, 10'000);
     QCOMPARE(changesOf(u"gamma"_s).at(1).to, u"up"_s);
-    from = settle(load, 20);
+    from = load.settle(20);
     QVERIFY(from >= 0);
     QVERIFY(load.waitForRange(from, from + 150, 10'000));
     QVERIFY(countByBackend(load.samples(from, from + 150)).value("gamma") > 0);

@@ -43,9 +43,6 @@ private Q_SLOTS:
 
 private:
     static bool start(ProxyServer &server, const ProxyConfig &config, quint16 *port);
-    // Index of the first request the load generator issues from now on, once `requests` of those
-    // have completed; requests before it may have been on their way while the table changed.
-    static qint64 settle(LoadGenerator &load, int requests);
 };
 
 bool TestOutlierDetection::start(ProxyServer &server, const ProxyConfig &config, quint16 *port)
@@ -57,14 +54,6 @@ bool TestOutlierDetection::start(ProxyServer &server, const ProxyConfig &config,
     }
     *port = server.boundAddresses().constFirst().port;
     return true;
-}
-
-qint64 TestOutlierDetection::settle(LoadGenerator &load, int requests)
-{
-    const qint64 from = load.issued() + requests;
-    if (!load.waitForRange(load.issued(), from, 10'000))
-        return -1;
-    return from;
 }
 
 // A backend that refuses connections: retries hide it from every client, and after 5 failures in a
@@ -95,7 +84,7 @@ void TestOutlierDetection::refusingBackendIsEjected()
     QCOMPARE(changes.at(0).reason, kRefused.arg(u"dead"_s).arg(30'000));
 
     // Once the new table is in every worker, the backend is left alone.
-    const qint64 from = settle(load, 20);
+    const qint64 from = load.settle(20);
     QVERIFY(from >= 0);
     const BackendMetrics ejected = metricsOf(*server.collectSnapshot(), u"dead"_s);
     QVERIFY(load.waitForRange(from, from + 300, 10'000));
@@ -151,7 +140,7 @@ void TestOutlierDetection::ejectionEndsAndGrows()
     changes = stateChanges(spy, u"dead"_s);
     QCOMPARE(changes.at(3).to, u"up"_s);
     QCOMPARE(changes.at(3).reason, u"ejection ended"_s);
-    const qint64 from = settle(load, 20);
+    const qint64 from = load.settle(20);
     QVERIFY(from >= 0);
     QVERIFY(load.waitForRange(from, from + 300, 10'000));
     const QHash<QByteArray, int> counts = countByBackend(load.samples(from, from + 300));
@@ -191,7 +180,7 @@ void TestOutlierDetection::atMostHalfTheBackendsAreEjected()
     QCOMPARE(ejection.to, u"down"_s);
     const QString kept = ejection.backend == u"dead1"_s ? u"dead2"_s : u"dead1"_s;
 
-    const qint64 from = settle(load, 20);
+    const qint64 from = load.settle(20);
     QVERIFY(from >= 0);
     const quint64 keptErrors = metricsOf(*server.collectSnapshot(), kept).connectErrors;
     QVERIFY(load.waitForRange(from, from + 300, 10'000));
@@ -310,7 +299,7 @@ void TestOutlierDetection::count5xx()
         QCOMPARE(changes.at(0).to, u"down"_s);
         QCOMPARE(changes.at(0).reason,
                  u"5 consecutive failures, the last: status 500; ejected for 30000 ms"_s);
-        const qint64 from = settle(load, 20);
+        const qint64 from = load.settle(20);
         QVERIFY(from >= 0);
         QVERIFY(load.waitForRange(from, from + 300, 10'000));
         for (const LoadSample &sample : load.samples(from, from + 300))
