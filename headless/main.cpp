@@ -35,8 +35,16 @@ void warnAboutRestartOnlyChanges(const ProxyConfig &running, const ProxyConfig &
 {
     if (running.listen != loaded.listen || running.workers != loaded.workers)
         qWarning("reload: listen addresses and worker count take effect only after a restart");
-    if (running.timeouts != loaded.timeouts || running.limits != loaded.limits)
-        qWarning("reload: timeouts and limits take effect only after a restart");
+    // Upstream timeouts and the body limit reach the pools' policies, which do reload.
+    const Timeouts &before = running.timeouts;
+    const Timeouts &after = loaded.timeouts;
+    if (before.clientHeaderMs != after.clientHeaderMs || before.clientIdleMs != after.clientIdleMs ||
+        before.upstreamIdleMs != after.upstreamIdleMs || before.drainMs != after.drainMs ||
+        running.limits.maxHeaderBytes != loaded.limits.maxHeaderBytes ||
+        running.limits.maxRequestTargetBytes != loaded.limits.maxRequestTargetBytes ||
+        running.limits.upstreamIdlePerBackend != loaded.limits.upstreamIdlePerBackend)
+        qWarning(
+            "reload: client and idle timeouts, drain_ms and header limits take effect only after a restart");
 }
 
 QString describeBalancing(const BalancingConfig &balancing)
@@ -118,13 +126,22 @@ int main(int argc, char **argv)
     }
     for (const ListenAddress &address : server.boundAddresses())
         qInfo("listening on %s with %d workers", qPrintable(address.toString()), server.workerCount());
-    for (const BackendConfig &backend : config.backends)
-        qInfo("backend %s at %s weight %d", qPrintable(backend.name), qPrintable(backend.url()),
-              backend.weight);
-    qInfo("balancing: %s", qPrintable(describeBalancing(config.balancing)));
+    for (const PoolConfig &pool : config.effectivePools()) {
+        qInfo("pool %s: %s", qPrintable(pool.name), qPrintable(describeBalancing(pool.balancing)));
+        for (const BackendConfig &backend : pool.backends)
+            qInfo("backend %s at %s weight %d", qPrintable(backend.name), qPrintable(backend.url()),
+                  backend.weight);
+    }
+    for (const RouteConfig &route : config.effectiveRoutes())
+        qInfo("route %s: %s", qPrintable(route.name), qPrintable(describeRoute(route)));
 
     QObject::connect(&server.backends(), &BackendRegistry::backendChanged, &server,
                      [](const BackendChange &change) { qInfo("%s", qPrintable(change.describe())); });
+    QObject::connect(&server.routing(), &RoutingRegistry::splitChanged, &server,
+                     [](const QString &route, const QString &from, const QString &to, const QString &reason) {
+                         qInfo("route %s: split %s -> %s (%s)", qPrintable(route), qPrintable(from),
+                               qPrintable(to), qPrintable(reason));
+                     });
     QObject::connect(&server, &ProxyServer::drained, &app, [](bool complete) {
         qInfo(complete ? "drained, exiting" : "drain timeout, exiting with requests cut short");
         QCoreApplication::exit(0);
@@ -154,20 +171,28 @@ int main(int argc, char **argv)
                          qPrintable(configError.toString()));
             return;
         }
-        QList<BackendConfig> backends = reloaded.config.backends;
-        if (backends.isEmpty() && options.demo) {
+        ProxyConfig next = reloaded.config;
+        if (next.backends.isEmpty() && next.pools.isEmpty() && options.demo) {
             for (const BackendConfig &backend : demo.backends())
-                backends.append(reloaded.config.withPoolSettings(backend));
+                next.backends.append(next.withPoolSettings(backend));
         }
-        const BalancingConfig balancingBefore = server.backends().balancing();
+        QHash<QString, BalancingConfig> balancingBefore;
+        for (const QString &pool : server.backends().poolNames())
+            balancingBefore.insert(pool, server.backends().balancing(pool));
         QString reloadError;
-        if (!server.backends().apply(reloaded.config.balancing, backends, u"SIGHUP reload"_s, &reloadError)) {
+        if (!server.applyRouting(next, u"SIGHUP reload"_s, &reloadError)) {
             qWarning("reload refused, keeping the running configuration: %s", qPrintable(reloadError));
             return;
         }
-        if (!(balancingBefore == reloaded.config.balancing))
-            qInfo("balancing: %s -> %s (SIGHUP reload)", qPrintable(describeBalancing(balancingBefore)),
-                  qPrintable(describeBalancing(reloaded.config.balancing)));
+        for (const PoolConfig &pool : next.effectivePools()) {
+            const auto before = balancingBefore.constFind(pool.name);
+            if (before == balancingBefore.cend())
+                qInfo("pool %s added: %s (SIGHUP reload)", qPrintable(pool.name),
+                      qPrintable(describeBalancing(pool.balancing)));
+            else if (!(*before == pool.balancing))
+                qInfo("pool %s balancing: %s -> %s (SIGHUP reload)", qPrintable(pool.name),
+                      qPrintable(describeBalancing(*before)), qPrintable(describeBalancing(pool.balancing)));
+        }
         warnAboutRestartOnlyChanges(config, reloaded.config);
         qInfo("configuration reloaded from %s", qPrintable(options.configFile));
     });

@@ -48,6 +48,14 @@ private:
 
 using BackendTablePtr = std::shared_ptr<const BackendTable>;
 
+// One pool's table, as published.
+struct PoolTable
+{
+    QString name;
+    BackendTablePtr table;
+};
+using PoolTables = QList<PoolTable>;
+
 // The sticky cookie value for a backend name: a digest, so the cookie names no address.
 QByteArray stickyValueFor(const QString &backendName);
 

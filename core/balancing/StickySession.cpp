@@ -29,11 +29,15 @@ bool needsStickyCookie(const BackendTable &table, const RequestHead &request, qs
 
 QByteArray stickySetCookie(const StickyCookie &cookie, const Backend &backend)
 {
-    QByteArray value =
-        cookie.name.toLatin1() + '=' + backend.stickyValue + "; Path=/; HttpOnly; SameSite=Lax";
+    return stickySetCookie(cookie, backend.stickyValue);
+}
+
+QByteArray stickySetCookie(const StickyCookie &cookie, QByteArrayView value)
+{
+    QByteArray line = cookie.name.toLatin1() + '=' + value + "; Path=/; HttpOnly; SameSite=Lax";
     if (cookie.maxAgeS > 0)
-        value += "; Max-Age=" + QByteArray::number(cookie.maxAgeS);
-    return value;
+        line += "; Max-Age=" + QByteArray::number(cookie.maxAgeS);
+    return line;
 }
 
 } // namespace fulcrum

@@ -15,5 +15,7 @@ bool needsStickyCookie(const BackendTable &table, const RequestHead &request, qs
 // The Set-Cookie value pinning a client to a backend: Path=/, HttpOnly, SameSite=Lax and, when
 // configured, Max-Age.
 QByteArray stickySetCookie(const StickyCookie &cookie, const Backend &backend);
+// The same for any value (a route's split pins a client to a pool).
+QByteArray stickySetCookie(const StickyCookie &cookie, QByteArrayView value);
 
 } // namespace fulcrum

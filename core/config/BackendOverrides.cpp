@@ -43,10 +43,13 @@ CircuitBreakerConfig CircuitBreakerOverrides::appliedTo(CircuitBreakerConfig bas
     return base;
 }
 
-void resolveBackendSettings(ProxyConfig &config, const QList<BackendOverrides> &overrides)
+void resolveBackendSettings(QList<BackendConfig> &backends, const HealthCheckConfig &healthCheck,
+                            const CircuitBreakerConfig &circuitBreaker,
+                            const QList<BackendOverrides> &overrides)
 {
-    for (BackendConfig &backend : config.backends) {
-        backend = config.withPoolSettings(backend);
+    for (BackendConfig &backend : backends) {
+        backend.healthCheck = healthCheck;
+        backend.circuitBreaker = circuitBreaker;
         const auto own =
             std::find_if(overrides.cbegin(), overrides.cend(),
                          [&backend](const BackendOverrides &o) { return o.backend == backend.name; });
@@ -55,6 +58,13 @@ void resolveBackendSettings(ProxyConfig &config, const QList<BackendOverrides> &
         backend.healthCheck = own->healthCheck.appliedTo(backend.healthCheck);
         backend.circuitBreaker = own->circuitBreaker.appliedTo(backend.circuitBreaker);
     }
+}
+
+void resolveBackendSettings(ProxyConfig &config, const QList<BackendOverrides> &overrides)
+{
+    resolveBackendSettings(config.backends, config.healthCheck, config.circuitBreaker, overrides);
+    for (PoolConfig &pool : config.pools)
+        resolveBackendSettings(pool.backends, pool.healthCheck, pool.circuitBreaker, overrides);
 }
 
 } // namespace fulcrum

@@ -52,8 +52,14 @@ struct BackendOverrides
     friend bool operator==(const BackendOverrides &, const BackendOverrides &) = default;
 };
 
-// Sets every backend's healthCheck and circuitBreaker to the pool's (config.healthCheck,
-// config.circuitBreaker) with that backend's own overrides, found by name, on top.
+// Sets each of backends' healthCheck and circuitBreaker to the pool's (healthCheck, circuitBreaker) with
+// that backend's own overrides, found by name, on top. Names are unique across all pools, so one list of
+// overrides serves every pool.
+void resolveBackendSettings(QList<BackendConfig> &backends, const HealthCheckConfig &healthCheck,
+                            const CircuitBreakerConfig &circuitBreaker,
+                            const QList<BackendOverrides> &overrides);
+// The same for every pool of config: the top-level backends with the top-level settings (config.healthCheck,
+// config.circuitBreaker), and each of config.pools with its own.
 void resolveBackendSettings(ProxyConfig &config, const QList<BackendOverrides> &overrides);
 
 } // namespace fulcrum

@@ -7,7 +7,9 @@
 #include <QCommandLineParser>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <optional>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -401,6 +403,50 @@ void mergeResilience(const CommandLineOptions &options, ProxyConfig &config)
         config.retries.maxRetries = *options.maxRetries;
 }
 
+// Pools are resolved from the file as it is read, each from the top-level settings and its own: a flag
+// that changed the top level afterwards would reach none of them, so it is refused rather than ignored.
+void rejectFlagsForPools(const CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    const QString reason = u"cannot be combined with a config file that has \"pools\""_s;
+    if (!options.backends.isEmpty())
+        addFlagError(errors, u"backend"_s, QString(), reason + u" (give the backends in the file's pools)");
+    const std::pair<bool, QString> settings[] = {
+        {options.strategy.has_value(), u"strategy"_s},
+        {options.hashKey.has_value(), u"hash-key"_s},
+        {options.stickyCookie.has_value(), u"sticky-cookie"_s},
+        {options.slowStartMs.has_value(), u"slow-start"_s},
+        {options.panicMode.has_value(), u"panic-mode"_s},
+        {options.healthCheckPath.has_value(), u"health-check"_s},
+        {options.maxRetries.has_value(), u"retries"_s},
+    };
+    for (const auto &[given, name] : settings) {
+        if (given)
+            addFlagError(errors, name, QString(),
+                         reason + u" (set it in the file: at the top level for every pool, or in one pool)");
+    }
+}
+
+void requireBackends(const CommandLineOptions &options, bool fileLoaded, ConfigLoadResult &result)
+{
+    const ProxyConfig &config = result.config;
+    if (!fileLoaded)
+        return;
+    if (config.pools.isEmpty()) {
+        if (config.backends.isEmpty() && !options.demo)
+            result.errors.append(
+                {u"backends"_s, QString(),
+                 u"at least one backend is required (give --backend URL or \"backends\" in the "
+                 u"config file, or use --demo)"_s});
+        return;
+    }
+    // --demo's backends join the top-level pool, which "pools" replaces.
+    const bool anyBackend = std::any_of(config.pools.cbegin(), config.pools.cend(),
+                                        [](const PoolConfig &pool) { return !pool.backends.isEmpty(); });
+    if (!anyBackend)
+        result.errors.append({u"pools"_s, QString(),
+                              u"at least one backend is required (every pool's \"backends\" is empty)"_s});
+}
+
 } // namespace
 
 CommandLineParseResult parseCommandLine(const QStringList &arguments)
@@ -438,14 +484,18 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
     ProxyConfig &config = result.config;
     if (!options.listen.isEmpty())
         config.listen = options.listen;
-    if (!options.backends.isEmpty()) {
-        config.backends = options.backends;
-        result.backendOverrides.clear(); // they belonged to the file's backends
+    if (!config.pools.isEmpty()) {
+        rejectFlagsForPools(options, result.errors);
+    } else {
+        if (!options.backends.isEmpty()) {
+            config.backends = options.backends;
+            result.backendOverrides.clear(); // they belonged to the file's backends
+        }
+        mergeBalancing(options, fileLoaded, result);
+        mergeResilience(options, config);
+        // Again after the flags: --health-check changes the pool, --backend brings backends of its own.
+        resolveBackendSettings(config, result.backendOverrides);
     }
-    mergeBalancing(options, fileLoaded, result);
-    mergeResilience(options, config);
-    // Again after the flags: --health-check changes the pool, --backend brings backends of its own.
-    resolveBackendSettings(config, result.backendOverrides);
     if (options.workers)
         config.workers = *options.workers;
     if (options.logFormat)
@@ -453,11 +503,7 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
     if (options.accessLog)
         config.accessLog = *options.accessLog;
 
-    if (fileLoaded && config.backends.isEmpty() && !options.demo) {
-        result.errors.append({u"backends"_s, QString(),
-                              u"at least one backend is required (give --backend URL or \"backends\" in the "
-                              u"config file, or use --demo)"_s});
-    }
+    requireBackends(options, fileLoaded, result);
     return result;
 }
 
@@ -493,8 +539,11 @@ QString commandLineHelpText()
         for (qsizetype j = 1; j < lines.size(); ++j)
             text += indent + lines.at(j) + u'\n';
     }
-    text += u"\nFlags override the --config file; --listen and --backend replace its whole list.\n"
-            u"Reference: docs/configuration.md\n"_s;
+    text +=
+        u"\nFlags override the --config file; --listen and --backend replace its whole list. With a file\n"
+        u"that has \"pools\", the flags for backends, balancing, health checks and retries are refused:\n"
+        u"set those in the file.\n"
+        u"Reference: docs/configuration.md\n"_s;
     return text;
 }
 

@@ -57,9 +57,10 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments);
 // strategy; --hash-key is an error unless the resulting strategy is consistent-hash. --health-check
 // changes the pool's health check; then, as after loading the file, every backend (from the file or
 // --backend) gets the pool's health check and circuit breaker with the file's settings for that
-// backend on top. Without a file or --listen it listens on 127.0.0.1:8080. At least one backend is required
-// unless
-// --demo is given.
+// backend on top. With a file that has "pools", the flags for the top-level pool (--backend, --strategy,
+// --hash-key, --sticky-cookie, --slow-start, --panic-mode, --health-check, --retries) are errors: the
+// pools were resolved from the file. Without a file or --listen it listens on 127.0.0.1:8080. At least
+// one backend is required (in some pool, when there are pools; else from the file, --backend or --demo).
 ConfigLoadResult resolveConfig(const CommandLineOptions &options);
 
 // What --help prints.

@@ -15,8 +15,9 @@ struct ConfigLoadResult
 {
     ProxyConfig config;        // every valid field applied over the defaults; meaningful only if ok()
     QList<ConfigError> errors; // all problems found, not just the first
-    // The backends' own health_check and circuit_breaker settings, already resolved into config.backends;
-    // kept so they can be applied again when the command line changes the pool's.
+    // The backends' own health_check and circuit_breaker settings, already resolved into the backends of
+    // config.backends and config.pools (names are unique across pools); kept so they can be applied again
+    // when a pool's settings change (the command line's --health-check changes the top-level pool's).
     QList<BackendOverrides> backendOverrides;
 
     bool ok() const { return errors.isEmpty(); }

@@ -182,9 +182,9 @@ ListenAddress defaultListenAddress()
     return {QHostAddress(QHostAddress::LocalHost), 8080};
 }
 
-QString defaultBackendName(qsizetype index)
+QString defaultBackendName(qsizetype index, QStringView pool)
 {
-    return u"backend-%1"_s.arg(index + 1);
+    return (pool.isEmpty() ? u"backend"_s : pool.toString()) + u'-' + QString::number(index + 1);
 }
 
 Parsed<qint64> parseInteger(QStringView text, IntRange range)
@@ -429,6 +429,48 @@ QString statusRangeText(StatusRange range)
     if (range.min == range.max)
         return QString::number(range.min);
     return QString::number(range.min) + u'-' + QString::number(range.max);
+}
+
+QString checkHeaderName(QStringView name)
+{
+    return checkToken(name);
+}
+
+QString checkHeaderValue(QStringView value)
+{
+    const bool clean = std::all_of(value.begin(), value.end(), [](QChar c) {
+        return c == u'\t' || (c.unicode() >= 0x20 && c.unicode() != 0x7f);
+    });
+    if (!clean)
+        return u"must not contain control characters (a tab is fine)"_s;
+    return {};
+}
+
+Parsed<QString> parseHostPattern(QStringView text)
+{
+    QStringView host = text;
+    if (host.startsWith(u'[')) {
+        QHostAddress ignored;
+        if (!host.endsWith(u']'))
+            return reject(u"must not have a port (the Host header's port is ignored when matching)"_s);
+        if (host.contains(u'%') || !parseIpv6Literal(host.sliced(1, host.size() - 2), ignored))
+            return reject(u"not a valid IPv6 address (no zone)"_s);
+        return host.toString().toLower();
+    }
+    if (host.contains(u':'))
+        return reject(u"must not have a port (the Host header's port is ignored when matching)"_s);
+    if (host.endsWith(u'.'))
+        host.chop(1);
+    const bool wildcard = host.startsWith(u"*.");
+    const QStringView name = wildcard ? host.sliced(2) : host;
+    if (looksNumeric(name) && !name.isEmpty()) {
+        if (wildcard || !isIpv4Literal(name))
+            return reject(u"not a valid IPv4 address"_s);
+    } else if (!isHostName(name) || name.endsWith(u'.')) {
+        return reject(u"must be a host name of letters, digits, '-', '_' and '.', optionally starting with "
+                      u"\"*.\" for any subdomain, or an IP address"_s);
+    }
+    return host.toString().toLower();
 }
 
 QString checkHttpMethod(QStringView method)

@@ -71,12 +71,15 @@ inline constexpr IntRange backoffMs{0, 10'000};
 inline constexpr IntRange budgetWindowMs{1000, 3'600'000};
 inline constexpr IntRange budgetMinRetries{0, 1'000'000};
 inline constexpr IntRange maxBufferedBodyBytes{0, 16 * 1024 * 1024};
+inline constexpr IntRange splitWeight{0, MaxSplitWeight};
+inline constexpr IntRange respondStatus{200, 599};
 } // namespace ranges
 
 // Where fulcrumd listens when neither the config file nor --listen says: 127.0.0.1:8080.
 ListenAddress defaultListenAddress();
-// The name given to a backend that has none: "backend-<index + 1>".
-QString defaultBackendName(qsizetype index);
+// The name given to a backend that has none: "backend-<index + 1>" in the top-level list or on the command
+// line, "<pool>-<index + 1>" in a pool (names are unique across pools, and each pool's differ by prefix).
+QString defaultBackendName(qsizetype index, QStringView pool = {});
 
 // Decimal integer, optional leading '-', no spaces, within range.
 Parsed<qint64> parseInteger(QStringView text, IntRange range);
@@ -131,6 +134,16 @@ struct StatusRange
 Parsed<StatusRange> parseStatusRange(QStringView text);
 // The spelling parseStatusRange reads back: "200" when min == max, else "200-399".
 QString statusRangeText(StatusRange range);
+
+// Empty when name is an HTTP field name (an RFC 9110 token, as for cookie names), else the reason.
+QString checkHeaderName(QStringView name);
+// Empty when value can be sent as an HTTP field value: no control characters but tab; else the reason.
+QString checkHeaderValue(QStringView value);
+
+// What a route's "host" matches: "example.com" exactly, "*.example.com" any subdomain of it (not
+// example.com itself), or an IPv4 or bracketed IPv6 address; never a port. Comes back as routing compares
+// Host headers: lower case, without a trailing dot.
+Parsed<QString> parseHostPattern(QStringView text);
 
 // Empty when method is an HTTP token (RFC 9110), kept as written since methods are case-sensitive;
 // else the reason.

@@ -93,6 +93,11 @@ qsizetype editDistance(QStringView a, QStringView b)
 
 } // namespace
 
+QString indexedField(const QString &field, qsizetype index)
+{
+    return field + u'[' + QString::number(index) + u']';
+}
+
 void JsonDiagnostics::add(const QString &field, const QJsonValue &value, const QString &reason)
 {
     m_errors.append({field, render(value), reason});
@@ -199,6 +204,26 @@ std::optional<QJsonArray> JsonObjectReader::array(QLatin1StringView key, const Q
         return std::nullopt;
     }
     return value.toArray();
+}
+
+std::optional<qsizetype>
+JsonObjectReader::readObjects(QLatin1StringView key,
+                              const std::function<void(JsonObjectReader &element, qsizetype index)> &read)
+{
+    const std::optional<QJsonArray> elements = array(key, u"objects"_s);
+    if (!elements)
+        return std::nullopt;
+    for (qsizetype i = 0; i < elements->size(); ++i) {
+        const QString elementField = indexedField(field(key), i);
+        const QJsonValue element = elements->at(i);
+        if (!element.isObject()) {
+            m_diagnostics.wrongType(elementField, element, u"an object"_s);
+            continue;
+        }
+        JsonObjectReader reader(m_diagnostics, element.toObject(), elementField);
+        read(reader, i);
+    }
+    return elements->size();
 }
 
 void JsonObjectReader::reportUnknown()

@@ -11,9 +11,13 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 namespace fulcrum {
+
+// "backends" and 2 make "backends[2]".
+QString indexedField(const QString &field, qsizetype index);
 
 // Typed access to JSON values for the config loader. Every check reports into the error list and
 // carries on, so one run shows every problem in a file.
@@ -24,6 +28,8 @@ public:
 
     // value may be QJsonValue::Undefined when there is nothing to show.
     void add(const QString &field, const QJsonValue &value, const QString &reason);
+    // Errors found elsewhere (already rendered), in order.
+    void add(const QList<ConfigError> &errors) { m_errors.append(errors); }
     // "must be <expected>, not <what value is>"
     void wrongType(const QString &field, const QJsonValue &value, const QString &expected);
 
@@ -47,8 +53,12 @@ public:
     JsonObjectReader(JsonDiagnostics &diagnostics, QJsonObject object, QString path);
 
     JsonDiagnostics &diagnostics() { return m_diagnostics; }
+    // The object's own field name, as given to the constructor.
+    const QString &path() const { return m_path; }
     QString field(QLatin1StringView key) const;
 
+    // Whether key is present, without taking it.
+    bool contains(QLatin1StringView key) const { return m_object.contains(key); }
     // Undefined when absent; either way key counts as known from now on.
     QJsonValue take(QLatin1StringView key);
 
@@ -60,6 +70,13 @@ public:
     // Nothing when absent or not of the JSON type asked for (then reported).
     std::optional<JsonObjectReader> object(QLatin1StringView key);
     std::optional<QJsonArray> array(QLatin1StringView key, const QString &elementsDescription);
+
+    // Hands each element of the array key to read as a reader of its own ("routes[2]"), reporting the
+    // elements that are not objects. The array's size; nothing when key is absent or not an array (then
+    // reported).
+    std::optional<qsizetype>
+    readObjects(QLatin1StringView key,
+                const std::function<void(JsonObjectReader &element, qsizetype index)> &read);
 
     // Call after the last take(): reports every member not taken, suggesting a near known name.
     void reportUnknown();

@@ -35,11 +35,51 @@ int ProxyConfig::effectiveWorkers() const
     return std::max(1, QThread::idealThreadCount());
 }
 
-BackendConfig ProxyConfig::withPoolSettings(BackendConfig backend) const
+BackendConfig ProxyConfig::withPoolSettings(BackendConfig backend, const QString &pool) const
 {
     backend.healthCheck = healthCheck;
     backend.circuitBreaker = circuitBreaker;
+    for (const PoolConfig &candidate : pools) {
+        if (candidate.name == pool) {
+            backend.healthCheck = candidate.healthCheck;
+            backend.circuitBreaker = candidate.circuitBreaker;
+        }
+    }
     return backend;
+}
+
+RequestPolicy ProxyConfig::defaultPolicy() const
+{
+    RequestPolicy policy;
+    policy.retries = retries;
+    policy.upstreamConnectMs = timeouts.upstreamConnectMs;
+    policy.upstreamResponseMs = timeouts.upstreamResponseMs;
+    policy.maxBodyBytes = limits.maxBodyBytes;
+    return policy;
+}
+
+QList<PoolConfig> ProxyConfig::effectivePools() const
+{
+    if (!pools.isEmpty())
+        return pools;
+    PoolConfig pool;
+    pool.name = DefaultPoolName;
+    pool.balancing = balancing;
+    pool.backends = backends;
+    pool.healthCheck = healthCheck;
+    pool.circuitBreaker = circuitBreaker;
+    pool.policy = defaultPolicy();
+    return {pool};
+}
+
+QList<RouteConfig> ProxyConfig::effectiveRoutes() const
+{
+    if (!routes.isEmpty())
+        return routes;
+    RouteConfig route;
+    route.name = u"default"_s;
+    route.pool = pools.isEmpty() ? QString(DefaultPoolName) : pools.constFirst().name;
+    return {route};
 }
 
 } // namespace fulcrum

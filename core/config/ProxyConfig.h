@@ -1,159 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QHostAddress>
-#include <QList>
-#include <QString>
+#include "ConfigTypes.h"
+#include "RoutingConfig.h"
 
 namespace fulcrum {
-
-struct ListenAddress
-{
-    QHostAddress address;
-    quint16 port = 0; // 0 asks the kernel for an ephemeral port (tests use it)
-
-    QString toString() const;
-    friend bool operator==(const ListenAddress &, const ListenAddress &) = default;
-};
-
-// Active health checking of one backend: a probe every interval (± jitter) that must answer within
-// the timeout with a status in range (and, when set, a body containing expectBody).
-struct HealthCheckConfig
-{
-    bool enabled = false;
-    QString method = QStringLiteral("GET");
-    QString path = QStringLiteral("/");
-    int expectStatusMin = 200;
-    int expectStatusMax = 399;
-    QString expectBody; // empty: the body is not checked
-    QString host;       // the probe's Host header; empty: the backend's own host:port
-    int intervalMs = 2'000;
-    int timeoutMs = 1'000;
-    int jitterPercent = 10; // each interval is drawn uniformly within ± this share of intervalMs
-    int rise = 2;           // consecutive passes that bring a down backend up
-    int fall = 3;           // consecutive failures that take an up backend down
-    friend bool operator==(const HealthCheckConfig &, const HealthCheckConfig &) = default;
-};
-
-// Per-backend limits; 0 means unlimited. A backend at a limit is skipped for another one.
-struct CircuitBreakerConfig
-{
-    int maxConnections = 0;     // open upstream connections, idle ones included
-    int maxPendingRequests = 0; // requests waiting for a new connection to open
-    int maxRequests = 0;        // requests in flight
-    friend bool operator==(const CircuitBreakerConfig &, const CircuitBreakerConfig &) = default;
-};
-
-struct BackendConfig
-{
-    QString name;
-    QString host; // literal address or name resolved once at start/reload
-    quint16 port = 80;
-    int weight = 1;       // 0..1000; 0 keeps the backend configured but out of rotation
-    int slowStartMs = -1; // ramp after coming back; -1 takes the pool's BalancingConfig::slowStartMs
-    // Filled in by the loader from the pool's settings and this backend's overrides.
-    HealthCheckConfig healthCheck;
-    CircuitBreakerConfig circuitBreaker;
-
-    QString url() const;
-    friend bool operator==(const BackendConfig &, const BackendConfig &) = default;
-};
-
-// What happens when no backend is usable (all down, ejected or at their limits).
-enum class PanicMode
-{
-    FailClosed, // "fail-closed": 503 with Retry-After
-    FailOpen,   // "fail-open": balance over every backend that is not in maintenance or draining
-};
-
-enum class StrategyKind
-{
-    RoundRobin,       // "round-robin": smooth weighted round robin, exact across workers
-    LeastConnections, // "least-connections": fewest in-flight requests per unit of weight
-    PowerOfTwo,       // "power-of-two": two weighted random candidates, the less loaded one wins
-    Random,           // "random": weighted random
-    ConsistentHash,   // "consistent-hash": weighted Maglev over HashKey
-};
-
-// What consistent-hash hashes: "client-ip", "header:NAME", "cookie:NAME" or "path".
-struct HashKey
-{
-    enum class Source
-    {
-        ClientIp,
-        Header,
-        Cookie,
-        Path,
-    };
-    Source source = Source::ClientIp;
-    QString name; // the header or cookie name; empty for client-ip and path
-    friend bool operator==(const HashKey &, const HashKey &) = default;
-};
-
-// Cookie-based stickiness on top of any strategy; disabled while name is empty.
-struct StickyCookie
-{
-    QString name;
-    int maxAgeS = 0; // 0: a session cookie (no Max-Age attribute)
-    bool enabled() const { return !name.isEmpty(); }
-    friend bool operator==(const StickyCookie &, const StickyCookie &) = default;
-};
-
-struct BalancingConfig
-{
-    StrategyKind strategy = StrategyKind::RoundRobin;
-    HashKey hashKey;
-    StickyCookie stickyCookie;
-    int slowStartMs = 0; // 0: a backend that comes back takes its full weight at once
-    PanicMode panicMode = PanicMode::FailClosed;
-    friend bool operator==(const BalancingConfig &, const BalancingConfig &) = default;
-};
-
-// Passive health: failures seen on real traffic eject a backend for a while (Envoy's outlier detection).
-struct OutlierDetectionConfig
-{
-    bool enabled = true;
-    int consecutiveFailures = 5; // connect errors, resets and timeouts in a row (and 5xx when counted)
-    bool count5xx = false;
-    int baseEjectionMs = 30'000; // the n-th ejection of a backend lasts n × this, up to maxEjectionMs
-    int maxEjectionMs = 300'000;
-    int maxEjectionPercent = 50; // never eject more than this share of the backends
-    friend bool operator==(const OutlierDetectionConfig &, const OutlierDetectionConfig &) = default;
-};
-
-struct RetryConfig
-{
-    int maxRetries = 2;       // attempts after the first, each on another backend when there is one
-    QList<int> retryStatuses; // e.g. 502, 503: retried for idempotent methods (empty: none)
-    int backoffBaseMs = 25;   // before retry n: a random wait up to base × 2^(n-1), capped at backoffMaxMs
-    int backoffMaxMs = 250;
-    int budgetPercent = 20; // retries may add at most this share of the requests of the last window
-    int budgetWindowMs = 10'000;
-    int budgetMinRetries = 3;             // always allowed per window, so a quiet proxy can still retry
-    int maxBufferedBodyBytes = 64 * 1024; // a request body up to this size is kept for a retry
-    friend bool operator==(const RetryConfig &, const RetryConfig &) = default;
-};
-
-// Every duration in milliseconds.
-struct Timeouts
-{
-    int clientHeaderMs = 10'000;     // whole request head must arrive within this, else 408
-    int clientIdleMs = 60'000;       // idle keep-alive client connection is closed after this
-    int upstreamConnectMs = 5'000;   // connect to a backend, else 502
-    int upstreamResponseMs = 60'000; // between request sent and response head / between body reads, else 504
-    int upstreamIdleMs = 60'000;     // idle pooled upstream connection is closed after this
-    int drainMs = 30'000;            // SIGTERM: in-flight requests get this long to finish
-    friend bool operator==(const Timeouts &, const Timeouts &) = default;
-};
-
-struct Limits
-{
-    int maxHeaderBytes = 64 * 1024;       // request line + headers, else 431
-    int maxRequestTargetBytes = 8 * 1024; // request target, else 414
-    qint64 maxBodyBytes = 0;              // 0: unlimited; else 413
-    int upstreamIdlePerBackend = 64;      // idle pooled upstream connections per backend per worker
-    friend bool operator==(const Limits &, const Limits &) = default;
-};
 
 enum class LogFormat
 {
@@ -165,6 +16,7 @@ struct ProxyConfig
 {
     QList<ListenAddress> listen;
     int workers = 0; // 0: one per core
+    // The top-level pool: used when "pools" is empty, as one pool named "default".
     QList<BackendConfig> backends;
     BalancingConfig balancing;
     HealthCheckConfig healthCheck;       // the pool's defaults, copied into each backend
@@ -176,11 +28,22 @@ struct ProxyConfig
     LogFormat logFormat = LogFormat::Text;
     bool accessLog = true;
     int metricsIntervalMs = 1'000;
+    // Several pools behind the listener, and the routes that choose among them (first match wins).
+    QList<PoolConfig> pools;
+    QList<RouteConfig> routes;
+
+    static constexpr QLatin1StringView DefaultPoolName{"default"};
+    // The pools traffic goes to: "pools", or the top-level backends as the one pool "default".
+    QList<PoolConfig> effectivePools() const;
+    // The routes: "routes", or one catch-all route to the only pool.
+    QList<RouteConfig> effectiveRoutes() const;
+    // What a pool's requests get from the top-level retries, timeouts and limits.
+    RequestPolicy defaultPolicy() const;
 
     int effectiveWorkers() const;
-    // backend with the pool's health check and circuit breaker, for a backend that has no settings of
-    // its own (one the admin API adds, the demo's).
-    BackendConfig withPoolSettings(BackendConfig backend) const;
+    // backend with its pool's health check and circuit breaker (the top-level pool's when pool is empty),
+    // for a backend that has no settings of its own (one the admin API adds, the demo's).
+    BackendConfig withPoolSettings(BackendConfig backend, const QString &pool = {}) const;
     friend bool operator==(const ProxyConfig &, const ProxyConfig &) = default;
 };
 

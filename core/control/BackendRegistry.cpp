@@ -7,6 +7,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace fulcrum {
@@ -39,6 +41,47 @@ qsizetype BackendRegistry::find(const QString &name) const
     return -1;
 }
 
+qsizetype BackendRegistry::findPool(const QString &name) const
+{
+    for (qsizetype i = 0; i < m_pools.size(); ++i) {
+        if (m_pools.at(i).name == name)
+            return i;
+    }
+    return -1;
+}
+
+const BalancingConfig &BackendRegistry::balancingOf(const Entry &entry) const
+{
+    static const BalancingConfig none;
+    const qsizetype pool = findPool(entry.pool);
+    return pool >= 0 ? m_pools.at(pool).balancing : none;
+}
+
+BackendTablePtr BackendRegistry::table(const QString &pool) const
+{
+    for (const PoolTable &table : m_tables) {
+        if (pool.isEmpty() || table.name == pool)
+            return table.table;
+    }
+    return {};
+}
+
+BalancingConfig BackendRegistry::balancing(const QString &pool) const
+{
+    const qsizetype index = pool.isEmpty() ? (m_pools.isEmpty() ? -1 : 0) : findPool(pool);
+    return index >= 0 ? m_pools.at(index).balancing : BalancingConfig{};
+}
+
+QStringList BackendRegistry::poolNames() const
+{
+    QStringList names;
+    for (const Pool &pool : m_pools) {
+        if (!pool.retired)
+            names.append(pool.name);
+    }
+    return names;
+}
+
 bool BackendRegistry::validate(const BackendConfig &config, Backend *resolved, QString *error) const
 {
     const QString nameProblem = checkBackendName(config.name);
@@ -63,30 +106,51 @@ bool BackendRegistry::validate(const BackendConfig &config, Backend *resolved, Q
 bool BackendRegistry::apply(const BalancingConfig &balancing, const QList<BackendConfig> &backends,
                             const QString &reason, QString *error)
 {
+    PoolConfig pool;
+    pool.name = ProxyConfig::DefaultPoolName;
+    pool.balancing = balancing;
+    pool.backends = backends;
+    return apply({pool}, reason, error);
+}
+
+bool BackendRegistry::apply(const QList<PoolConfig> &pools, const QString &reason, QString *error)
+{
     // Everything is checked before anything changes.
     QList<Backend> resolved;
+    QStringList poolOf;
     QSet<QString> names;
-    for (const BackendConfig &config : backends) {
-        if (names.contains(config.name)) {
-            *error = u"duplicate backend name \"%1\""_s.arg(config.name);
+    QSet<QString> poolNames;
+    for (const PoolConfig &pool : pools) {
+        if (poolNames.contains(pool.name)) {
+            *error = u"duplicate pool name \"%1\""_s.arg(pool.name);
             return false;
         }
-        names.insert(config.name);
-        Backend backend;
-        if (!validate(config, &backend, error))
-            return false;
-        resolved.append(std::move(backend));
+        poolNames.insert(pool.name);
+        for (const BackendConfig &config : pool.backends) {
+            if (names.contains(config.name)) {
+                *error = u"duplicate backend name \"%1\""_s.arg(config.name);
+                return false;
+            }
+            names.insert(config.name);
+            Backend backend;
+            if (!validate(config, &backend, error))
+                return false;
+            resolved.append(std::move(backend));
+            poolOf.append(pool.name);
+        }
     }
 
-    const bool initial = !m_table;
+    const bool initial = m_tables.isEmpty();
     QList<BackendChange> changes;
     QList<Entry> next;
-    for (Backend &backend : resolved) {
+    for (qsizetype i = 0; i < resolved.size(); ++i) {
+        Backend &backend = resolved[i];
         const QString name = backend.config.name;
         const qsizetype existing = find(name);
         if (existing < 0) {
             backend.runtime = std::make_shared<BackendRuntime>();
             Entry entry;
+            entry.pool = poolOf.at(i);
             entry.backend = std::move(backend);
             if (!initial)
                 startRamp(entry);
@@ -95,6 +159,7 @@ bool BackendRegistry::apply(const BalancingConfig &balancing, const QList<Backen
             continue;
         }
         Entry entry = m_entries.at(existing);
+        entry.pool = poolOf.at(i);
         if (entry.removeDeadlineMs >= 0) {
             entry.removeDeadlineMs = -1;
             entry.backend.state = BackendState::Up;
@@ -125,8 +190,15 @@ bool BackendRegistry::apply(const BalancingConfig &balancing, const QList<Backen
         }
         next.append(std::move(leaving));
     }
+    QList<Pool> nextPools;
+    for (const PoolConfig &pool : pools)
+        nextPools.append({pool.name, pool.balancing, false});
+    for (const Pool &pool : std::as_const(m_pools)) {
+        if (!poolNames.contains(pool.name))
+            nextPools.append({pool.name, pool.balancing, true});
+    }
     m_entries = std::move(next);
-    m_balancing = balancing;
+    m_pools = std::move(nextPools);
     publish();
     for (const BackendChange &change : std::as_const(changes))
         Q_EMIT backendChanged(change);
@@ -134,17 +206,25 @@ bool BackendRegistry::apply(const BalancingConfig &balancing, const QList<Backen
     return true;
 }
 
-bool BackendRegistry::addBackend(const BackendConfig &config, const QString &reason, QString *error)
+bool BackendRegistry::addBackend(const BackendConfig &config, const QString &reason, QString *error,
+                                 const QString &pool)
 {
     if (find(config.name) >= 0) {
         *error = u"duplicate backend name \"%1\""_s.arg(config.name);
         return false;
     }
+    const qsizetype poolIndex = pool.isEmpty() ? (m_pools.isEmpty() ? -1 : 0) : findPool(pool);
+    if (poolIndex < 0 || m_pools.at(poolIndex).retired) {
+        *error =
+            pool.isEmpty() ? u"there is no pool to add a backend to"_s : u"unknown pool \"%1\""_s.arg(pool);
+        return false;
+    }
     Entry entry;
+    entry.pool = m_pools.at(poolIndex).name;
     if (!validate(config, &entry.backend, error))
         return false;
     entry.backend.runtime = std::make_shared<BackendRuntime>();
-    if (m_table)
+    if (!m_tables.isEmpty())
         startRamp(entry);
     m_entries.append(entry);
     publish();
@@ -224,10 +304,15 @@ bool BackendRegistry::eject(const QString &name, const QString &reason)
     if (entry.ejectedUntilMs >= 0 || publishedState(entry) != BackendState::Up)
         return false;
     qsizetype ejected = 0;
-    for (const Entry &other : std::as_const(m_entries))
+    qsizetype poolSize = 0;
+    for (const Entry &other : std::as_const(m_entries)) {
+        if (other.pool != entry.pool)
+            continue;
+        ++poolSize;
         ejected += other.ejectedUntilMs >= 0 ? 1 : 0;
+    }
     // The cap keeps passive health from emptying the pool on a fleet-wide hiccup.
-    if ((ejected + 1) * 100 > qsizetype(m_outlier.maxEjectionPercent) * m_entries.size())
+    if ((ejected + 1) * 100 > qsizetype(m_outlier.maxEjectionPercent) * poolSize)
         return false;
     const qint64 durationMs = std::min<qint64>(qint64(m_outlier.baseEjectionMs) * (entry.timesEjected + 1),
                                                m_outlier.maxEjectionMs);
@@ -281,8 +366,8 @@ QList<BackendStatus> BackendRegistry::status() const
 {
     QList<BackendStatus> all;
     for (const Entry &entry : m_entries)
-        all.append({entry.backend.config, publishedState(entry), entry.backend.state, effectiveWeight(entry),
-                    entry.backend.runtime->inFlight.load(std::memory_order_relaxed),
+        all.append({entry.backend.config, entry.pool, publishedState(entry), entry.backend.state,
+                    effectiveWeight(entry), entry.backend.runtime->inFlight.load(std::memory_order_relaxed),
                     entry.removeDeadlineMs >= 0, entry.healthy, entry.healthReason, entry.lastProbeLatencyUs,
                     entry.ejectedUntilMs >= 0 ? entry.ejectedUntilMs - m_clock.elapsed() : 0,
                     entry.timesEjected});
@@ -312,7 +397,8 @@ void BackendRegistry::startRamp(Entry &entry)
 
 int BackendRegistry::slowStartWindow(const Entry &entry) const
 {
-    return entry.backend.config.slowStartMs >= 0 ? entry.backend.config.slowStartMs : m_balancing.slowStartMs;
+    return entry.backend.config.slowStartMs >= 0 ? entry.backend.config.slowStartMs
+                                                 : balancingOf(entry).slowStartMs;
 }
 
 int BackendRegistry::effectiveWeight(const Entry &entry) const
@@ -325,16 +411,28 @@ int BackendRegistry::effectiveWeight(const Entry &entry) const
 
 void BackendRegistry::publish()
 {
-    QList<Backend> backends;
-    backends.reserve(m_entries.size());
-    for (const Entry &entry : std::as_const(m_entries)) {
-        Backend backend = entry.backend;
-        backend.state = publishedState(entry);
-        backend.effectiveWeight = effectiveWeight(entry);
-        backends.append(std::move(backend));
+    // A retired pool goes once its last backend has left.
+    m_pools.removeIf([this](const Pool &pool) {
+        return pool.retired && std::none_of(m_entries.cbegin(), m_entries.cend(),
+                                            [&pool](const Entry &entry) { return entry.pool == pool.name; });
+    });
+    ++m_generation;
+    PoolTables tables;
+    for (const Pool &pool : std::as_const(m_pools)) {
+        QList<Backend> backends;
+        for (Entry &entry : m_entries) {
+            if (entry.pool != pool.name)
+                continue;
+            Backend backend = entry.backend;
+            backend.state = publishedState(entry);
+            backend.effectiveWeight = entry.publishedWeight = effectiveWeight(entry);
+            backends.append(std::move(backend));
+        }
+        tables.append({pool.name, std::make_shared<const BackendTable>(std::move(backends), m_generation,
+                                                                       pool.balancing)});
     }
-    m_table = std::make_shared<const BackendTable>(std::move(backends), ++m_generation, m_balancing);
-    Q_EMIT tableChanged(m_table);
+    m_tables = std::move(tables);
+    Q_EMIT tablesChanged(m_tables);
     scheduleTicks();
 }
 
@@ -367,8 +465,7 @@ void BackendRegistry::tick()
             continue;
         if (now - entry.rampStartMs >= slowStartWindow(entry))
             entry.rampStartMs = -1;
-        const qsizetype published = m_table->indexOf(entry.backend.config.name);
-        if (published < 0 || m_table->at(published).effectiveWeight != effectiveWeight(entry))
+        if (entry.publishedWeight != effectiveWeight(entry))
             changed = true;
     }
     if (changed)

@@ -16,6 +16,7 @@ namespace fulcrum {
 struct BackendStatus
 {
     BackendConfig config;
+    QString pool;
     BackendState state = BackendState::Up;         // as published: down when unhealthy or ejected
     BackendState operatorState = BackendState::Up; // as an operator (or the configuration) set it
     int effectiveWeight = 0;
@@ -29,9 +30,10 @@ struct BackendStatus
 };
 
 // The one place backends change: configuration loads, SIGHUP reloads, the admin API, the console
-// and health checks all come through here. Each change is validated whole (a refused change leaves
-// everything as it was), published as a new immutable table through tableChanged, and announced
-// through backendChanged. Lives on the control thread.
+// and health checks all come through here. Backends belong to pools, each with its own balancing;
+// names are unique across pools, so every operation names just the backend. Each change is validated
+// whole (a refused change leaves everything as it was), published as a new immutable table per pool
+// through tablesChanged, and announced through backendChanged. Lives on the control thread.
 class BackendRegistry final : public QObject
 {
     Q_OBJECT
@@ -41,11 +43,16 @@ public:
     // How long a removed backend may keep requests in flight before it is dropped anyway.
     void setRemovalDrainTimeout(int ms) { m_removalDrainTimeoutMs = ms; }
 
-    // Makes the running set match a configuration: adds, removes (draining first), reweighs and
-    // readdresses by name, keeping the state an operator set on backends that stay.
+    // Makes the running pools match a configuration: adds, removes (draining first), reweighs,
+    // readdresses and moves between pools by name, keeping the state an operator set on backends that
+    // stay. A pool that is gone keeps its draining backends until they leave.
+    bool apply(const QList<PoolConfig> &pools, const QString &reason, QString *error);
+    // The same for one pool named "default".
     bool apply(const BalancingConfig &balancing, const QList<BackendConfig> &backends, const QString &reason,
                QString *error);
-    bool addBackend(const BackendConfig &backend, const QString &reason, QString *error);
+    // Into the named pool; an empty name means the first one.
+    bool addBackend(const BackendConfig &backend, const QString &reason, QString *error,
+                    const QString &pool = {});
     // The backend drains first: no new requests, then it leaves the table once idle.
     bool removeBackend(const QString &name, const QString &reason, QString *error);
     bool setWeight(const QString &name, int weight, const QString &reason, QString *error);
@@ -60,20 +67,33 @@ public:
     bool eject(const QString &name, const QString &reason);
     void setOutlierDetection(const OutlierDetectionConfig &config) { m_outlier = config; }
 
-    BackendTablePtr table() const { return m_table; }
-    const BalancingConfig &balancing() const { return m_balancing; }
+    // The named pool's table; an empty name means the first pool (the only one without "pools").
+    BackendTablePtr table(const QString &pool = {}) const;
+    const PoolTables &tables() const { return m_tables; }
+    // The named pool's balancing; an empty name means the first pool.
+    BalancingConfig balancing(const QString &pool = {}) const;
+    QStringList poolNames() const;
     QList<BackendStatus> status() const;
     std::optional<BackendStatus> status(const QString &name) const;
 
 Q_SIGNALS:
-    void tableChanged(fulcrum::BackendTablePtr table);
+    void tablesChanged(const fulcrum::PoolTables &tables);
     void backendChanged(const fulcrum::BackendChange &change);
 
 private:
+    struct Pool
+    {
+        QString name;
+        BalancingConfig balancing;
+        bool retired = false; // gone from the configuration; kept while its backends drain
+    };
+
     struct Entry
     {
-        Backend backend;         // config, address and runtime; state and weight as the operator set them
-        qint64 rampStartMs = -1; // slow start began here; -1 when not ramping
+        QString pool;
+        int publishedWeight = -1; // the effective weight in the last table published
+        Backend backend;          // config, address and runtime; state and weight as the operator set them
+        qint64 rampStartMs = -1;  // slow start began here; -1 when not ramping
         qint64 removeDeadlineMs = -1; // removal was asked for; -1 when staying
         bool healthy = true;
         QString healthReason;
@@ -83,6 +103,8 @@ private:
     };
 
     qsizetype find(const QString &name) const;
+    qsizetype findPool(const QString &name) const;
+    const BalancingConfig &balancingOf(const Entry &entry) const;
     // The entry an operator's change applies to, or nullptr with *error saying why there is none.
     Entry *entryToChange(const QString &name, QString *error);
     bool validate(const BackendConfig &config, Backend *resolved, QString *error) const;
@@ -101,8 +123,8 @@ private:
     void announce(BackendChange::Kind kind, const QString &name, QString from, QString to, QString reason);
 
     QList<Entry> m_entries;
-    BalancingConfig m_balancing;
-    BackendTablePtr m_table;
+    QList<Pool> m_pools;
+    PoolTables m_tables;
     quint64 m_generation = 0;
     int m_removalDrainTimeoutMs = 30'000;
     OutlierDetectionConfig m_outlier;

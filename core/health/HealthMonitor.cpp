@@ -17,9 +17,9 @@ Q_LOGGING_CATEGORY(lcHealth, "fulcrum.health")
 HealthMonitor::HealthMonitor(BackendRegistry &registry, QObject *parent)
     : QObject(parent), m_registry(registry)
 {
-    connect(&m_registry, &BackendRegistry::tableChanged, this, &HealthMonitor::onTableChanged);
-    if (const BackendTablePtr table = m_registry.table())
-        onTableChanged(table);
+    connect(&m_registry, &BackendRegistry::tablesChanged, this, &HealthMonitor::onTablesChanged);
+    if (!m_registry.tables().isEmpty())
+        onTablesChanged(m_registry.tables());
 }
 
 HealthMonitor::~HealthMonitor()
@@ -51,10 +51,12 @@ void HealthMonitor::stopChecker()
     delete std::exchange(m_thread, nullptr);
 }
 
-void HealthMonitor::onTableChanged(const BackendTablePtr &table)
+void HealthMonitor::onTablesChanged(const PoolTables &tables)
 {
     // Tables change often (every 50 ms during slow start); the checker hears only of real changes.
-    const QList<HealthTarget> targets = healthTargetsOf(*table);
+    QList<HealthTarget> targets;
+    for (const PoolTable &pool : tables)
+        targets += healthTargetsOf(*pool.table);
     if (targets == m_targets)
         return;
 
@@ -102,7 +104,7 @@ void HealthMonitor::onProbeFinished(const QString &name, bool passed, const QStr
     const bool healthy = tracker->isHealthy();
     const QString verdictReason = tracker->reason();
     // The registry announces a transition (fulcrumd logs it) and publishes a table, which comes back
-    // to onTableChanged: nothing of this object is touched after the call.
+    // to onTablesChanged: nothing of this object is touched after the call.
     m_registry.setHealth(name, healthy, verdictReason, latencyUs);
     Q_EMIT probeApplied(name, passed, reason, latencyUs);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "balancing/BackendTable.h"
+#include "control/BackendRegistry.h"
 #include "health/HealthTarget.h"
 #include "health/HealthTracker.h"
 
@@ -14,7 +14,6 @@ class QThread;
 
 namespace fulcrum {
 
-class BackendRegistry;
 class HealthChecker;
 
 // Active health checks, control-thread side. Follows the registry's tables to know which backends to
@@ -39,7 +38,7 @@ Q_SIGNALS:
     void probeApplied(const QString &name, bool passed, const QString &reason, qint64 latencyUs);
 
 private:
-    void onTableChanged(const BackendTablePtr &table);
+    void onTablesChanged(const PoolTables &tables);
     void onProbeFinished(const QString &name, bool passed, const QString &reason, qint64 latencyUs);
     void startChecker();
     void stopChecker();

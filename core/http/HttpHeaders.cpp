@@ -3,6 +3,12 @@
 
 namespace fulcrum {
 
+qsizetype HttpHeaders::removeAll(QByteArrayView name)
+{
+    return m_headers.removeIf(
+        [name](const HttpHeader &header) { return headerNameEquals(header.name, name); });
+}
+
 bool headerNameEquals(QByteArrayView a, QByteArrayView b)
 {
     return a.compare(b, Qt::CaseInsensitive) == 0;

@@ -29,6 +29,8 @@ public:
     // First value of the named header, or a null QByteArray when absent.
     QByteArray value(QByteArrayView name) const;
     bool contains(QByteArrayView name) const { return count(name) > 0; }
+    // Removes every header of that name; returns how many.
+    qsizetype removeAll(QByteArrayView name);
 
 private:
     QList<HttpHeader> m_headers;

@@ -106,6 +106,7 @@ int MessageParser::onMessageBeginThunk(llhttp_t *p)
     parser->m_headBytes = 0;
     parser->m_rawHeadBytes = 0;
     parser->m_bodyBytes = 0;
+    parser->m_bodyLimit = parser->m_limits.maxBodyBytes;
     parser->m_headers = {};
     return 0;
 }
@@ -188,7 +189,7 @@ int MessageParser::onBodyThunk(llhttp_t *p, const char *at, size_t length)
 {
     MessageParser *parser = self(p);
     parser->m_bodyBytes += static_cast<qint64>(length);
-    if (parser->m_limits.maxBodyBytes > 0 && parser->m_bodyBytes > parser->m_limits.maxBodyBytes)
+    if (parser->m_bodyLimit > 0 && parser->m_bodyBytes > parser->m_bodyLimit)
         return parser->fail(413, "request body too large");
     parser->onBody(at, static_cast<qsizetype>(length));
     return 0;

@@ -54,6 +54,9 @@ protected:
     int fail(int status, QByteArray reason);
     BodyFraming framingOf(const llhttp_t *parser) const;
     const ParserLimits &limits() const { return m_limits; }
+    // The body limit of the message being parsed (0: none); back to limits().maxBodyBytes at the next.
+    void setBodyLimit(qint64 maxBytes) { m_bodyLimit = maxBytes; }
+    qint64 bodyLimit() const { return m_bodyLimit; }
 
     enum StartLinePart
     {
@@ -85,6 +88,7 @@ private:
     qint64 m_headBytes = 0;
     qint64 m_rawHeadBytes = 0;
     qint64 m_bodyBytes = 0;
+    qint64 m_bodyLimit = 0;
     bool m_inMessage = false;
     bool m_headComplete = false;
     bool m_inHeaderValue = false;

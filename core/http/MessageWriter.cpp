@@ -39,8 +39,12 @@ void appendEndToEndHeaders(QByteArray &out, const HttpHeaders &headers, bool (*s
 
 void upstreamRequestHead(QByteArray &out, const RequestHead &head, const ForwardingInfo &forwarding)
 {
-    out.append(head.method).append(' ').append(head.target).append(" HTTP/1.1\r\n");
-    const QByteArrayView host = head.host.isEmpty() ? forwarding.backendAuthority : QByteArrayView(head.host);
+    const QByteArrayView target =
+        forwarding.target.isEmpty() ? QByteArrayView(head.target) : forwarding.target;
+    out.append(head.method).append(' ').append(target).append(" HTTP/1.1\r\n");
+    const QByteArrayView host = !forwarding.host.isEmpty() ? forwarding.host
+                                : head.host.isEmpty()      ? forwarding.backendAuthority
+                                                           : QByteArrayView(head.host);
     appendHeader(out, "Host", host);
     appendEndToEndHeaders(out, head.headers, &isRewrittenByProxy);
     // Clients are untrusted until trusted proxies can be configured: their forwarding headers are
@@ -68,16 +72,13 @@ bool isRewrittenInResponse(QByteArrayView name)
 } // namespace
 
 void clientResponseHead(QByteArray &out, const ResponseHead &head, ClientBodyFraming framing,
-                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor,
-                        QByteArrayView setCookie)
+                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor)
 {
     out.append("HTTP/1.1 ").append(QByteArray::number(head.status)).append(' ');
     out.append(head.reason.isEmpty() ? reasonPhrase(head.status) : QByteArrayView(head.reason))
         .append("\r\n");
     appendEndToEndHeaders(out, head.headers, &isRewrittenInResponse);
     appendHeader(out, "X-Request-ID", requestId);
-    if (!setCookie.isEmpty())
-        appendHeader(out, "Set-Cookie", setCookie);
     switch (framing) {
     case ClientBodyFraming::ContentLength:
         appendNumber(out, "Content-Length", head.contentLength);

@@ -12,6 +12,9 @@ struct ForwardingInfo
     QByteArrayView requestId;
     QByteArrayView scheme = "http";
     QByteArrayView backendAuthority; // Host for HTTP/1.0 requests that sent none
+    QByteArrayView target;           // the request target to send; empty: the client's
+    QByteArrayView host; // the Host to send (a route's header rule); empty: the client's. X-Forwarded-Host
+                         // keeps the client's.
 };
 
 // How the body of a response travels to the client; the backend's framing is rewritten when the
@@ -30,10 +33,8 @@ enum class ClientBodyFraming
 namespace writer {
 
 void upstreamRequestHead(QByteArray &out, const RequestHead &head, const ForwardingInfo &forwarding);
-// setCookie, when not empty, is one more Set-Cookie line of the proxy's own (the sticky session).
 void clientResponseHead(QByteArray &out, const ResponseHead &head, ClientBodyFraming framing,
-                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor,
-                        QByteArrayView setCookie = {});
+                        QByteArrayView requestId, bool keepAlive, int clientVersionMinor);
 void interimResponseHead(QByteArray &out, const ResponseHead &head);
 // retryAfterSeconds, when positive, adds Retry-After (503s that expect to clear up).
 void errorResponse(QByteArray &out, int status, QByteArrayView reason, QByteArrayView requestId,

@@ -91,8 +91,9 @@ int RequestParser::onHeadersComplete(llhttp_t *parser, HttpHeaders &&headers)
 
     m_head.framing = framingOf(parser);
     m_head.contentLength = parser->content_length;
-    if (m_head.framing == BodyFraming::ContentLength && limits().maxBodyBytes > 0 &&
-        m_head.contentLength > static_cast<quint64>(limits().maxBodyBytes))
+    setBodyLimit(m_handler.bodyLimitFor(m_head, limits().maxBodyBytes));
+    if (m_head.framing == BodyFraming::ContentLength && bodyLimit() > 0 &&
+        m_head.contentLength > static_cast<quint64>(bodyLimit()))
         return fail(413, "request body too large");
     m_head.keepAlive = llhttp_should_keep_alive(parser) != 0;
     m_head.isHead = parser->method == HTTP_HEAD;

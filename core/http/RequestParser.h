@@ -9,6 +9,9 @@ class RequestParserHandler
 {
 public:
     virtual ~RequestParserHandler() = default;
+    // Asked once the head is parsed, before the body size is checked: the handler may decide where the
+    // request goes now and give that destination's limit (0: none) instead of the configured one.
+    virtual qint64 bodyLimitFor(const RequestHead &, qint64 configured) { return configured; }
     // The head passed every check; the handler may move from it.
     virtual void onRequestHead(RequestHead &head) = 0;
     virtual void onRequestBody(const char *data, qsizetype length) = 0;

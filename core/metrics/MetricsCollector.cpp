@@ -3,7 +3,7 @@
 
 namespace fulcrum {
 
-std::shared_ptr<MetricsSnapshot> collectMetrics(const BackendTable &table,
+std::shared_ptr<MetricsSnapshot> collectMetrics(const PoolTables &tables,
                                                 const WorkerSlots<ListenerCounterSlot> &listeners,
                                                 int workerCount, qint64 uptimeMs)
 {
@@ -22,31 +22,34 @@ std::shared_ptr<MetricsSnapshot> collectMetrics(const BackendTable &table,
         snapshot->retries += slot.retries.value();
         snapshot->retriesDenied += slot.retriesDenied.value();
     }
-    for (const Backend &backend : table.backends()) {
-        BackendMetrics metrics;
-        metrics.name = backend.config.name;
-        metrics.url = backend.config.url();
-        metrics.weight = backend.config.weight;
-        metrics.effectiveWeight = backend.effectiveWeight;
-        metrics.state = backendStateName(backend.state);
-        for (int w = 0; w < workerCount; ++w) {
-            const BackendCounterSlot &slot = backend.runtime->counters.slot(w);
-            metrics.requests += slot.requests.value();
-            for (std::size_t c = 0; c < metrics.responsesByClass.size(); ++c)
-                metrics.responsesByClass[c] += slot.responsesByClass[c].value();
-            metrics.connectErrors += slot.connectErrors.value();
-            metrics.timeouts += slot.timeouts.value();
-            metrics.resets += slot.resets.value();
-            metrics.invalidResponses += slot.invalidResponses.value();
-            metrics.bytesFromClient += slot.bytesFromClient.value();
-            metrics.bytesToClient += slot.bytesToClient.value();
-            metrics.connectionsOpened += slot.connectionsOpened.value();
-            metrics.activeRequests += slot.activeRequests.value();
-            for (std::size_t k = 0; k < metrics.limitRejections.size(); ++k)
-                metrics.limitRejections[k] += slot.limitRejections[k].value();
-            metrics.retries += slot.retries.value();
+    for (const PoolTable &pool : tables) {
+        for (const Backend &backend : pool.table->backends()) {
+            BackendMetrics metrics;
+            metrics.name = backend.config.name;
+            metrics.pool = pool.name;
+            metrics.url = backend.config.url();
+            metrics.weight = backend.config.weight;
+            metrics.effectiveWeight = backend.effectiveWeight;
+            metrics.state = backendStateName(backend.state);
+            for (int w = 0; w < workerCount; ++w) {
+                const BackendCounterSlot &slot = backend.runtime->counters.slot(w);
+                metrics.requests += slot.requests.value();
+                for (std::size_t c = 0; c < metrics.responsesByClass.size(); ++c)
+                    metrics.responsesByClass[c] += slot.responsesByClass[c].value();
+                metrics.connectErrors += slot.connectErrors.value();
+                metrics.timeouts += slot.timeouts.value();
+                metrics.resets += slot.resets.value();
+                metrics.invalidResponses += slot.invalidResponses.value();
+                metrics.bytesFromClient += slot.bytesFromClient.value();
+                metrics.bytesToClient += slot.bytesToClient.value();
+                metrics.connectionsOpened += slot.connectionsOpened.value();
+                metrics.activeRequests += slot.activeRequests.value();
+                for (std::size_t k = 0; k < metrics.limitRejections.size(); ++k)
+                    metrics.limitRejections[k] += slot.limitRejections[k].value();
+                metrics.retries += slot.retries.value();
+            }
+            snapshot->backends.append(metrics);
         }
-        snapshot->backends.append(metrics);
     }
     return snapshot;
 }

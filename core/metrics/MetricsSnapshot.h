@@ -13,6 +13,7 @@ namespace fulcrum {
 struct BackendMetrics
 {
     QString name;
+    QString pool;
     QString url;
     int weight = 0;          // as configured or last set
     int effectiveWeight = 0; // what balancing uses now: lower while slow start ramps

@@ -5,6 +5,7 @@
 #include "http/RequestId.h"
 #include "proxy/RetryPolicy.h"
 #include "proxy/Worker.h"
+#include "routing/HeaderRewrite.h"
 
 #include <sys/socket.h>
 
@@ -99,7 +100,7 @@ void ClientConnection::readAndParse()
         if (m_phase == Phase::AwaitingRequest && m_parser.isBetweenMessages())
             setDeadline(m_worker.config().timeouts.clientHeaderMs);
         else if (m_phase == Phase::Exchanging)
-            setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+            setDeadline(policy().upstreamResponseMs);
 
         m_inParser = true;
         const MessageParser::FeedResult result = m_parser.feed(data, length);
@@ -121,6 +122,27 @@ void ClientConnection::readAndParse()
         flushClient();
 }
 
+qint64 ClientConnection::bodyLimitFor(const RequestHead &head, qint64 configured)
+{
+    m_routing = m_worker.routing();
+    if (!m_routing) {
+        m_route = {};
+        m_route.status = 503;
+        m_route.reason = "no routes loaded yet";
+        return configured;
+    }
+    m_route = routeRequest(*m_routing, head);
+    if (m_route.target < 0)
+        return configured;
+    m_target = &m_route.route->target(m_route.target);
+    return m_target->policy.maxBodyBytes;
+}
+
+const RequestPolicy &ClientConnection::policy() const
+{
+    return m_target != nullptr ? m_target->policy : m_worker.defaultPolicy();
+}
+
 void ClientConnection::onRequestHead(RequestHead &head)
 {
     if (m_phase == Phase::Closing)
@@ -133,12 +155,77 @@ void ClientConnection::onRequestHead(RequestHead &head)
     m_keepAlive = m_request.keepAlive && !m_draining;
     m_worker.listenerCounters().requests.add();
 
-    m_table = m_worker.table();
     m_worker.retryBudget().recordRequest(m_worker.nowMs());
-    if (!startAttempt())
+    if (!followRoute() || !startAttempt())
         return;
     if (m_request.expectContinue && m_request.framing != BodyFraming::None)
         m_out.append("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+bool ClientConnection::followRoute()
+{
+    if (m_route.route == nullptr) {
+        answerLocally(m_route.status, m_route.reason, false);
+        return false;
+    }
+    const RouteConfig &route = m_route.route->config();
+    switch (route.action) {
+    case RouteActionKind::Redirect:
+        answerFromRoute(route.redirect.status, {}, {}, redirectLocation(route.redirect, m_request));
+        return false;
+    case RouteActionKind::Respond:
+        answerFromRoute(route.respond.status, route.respond.contentType.toUtf8(), route.respond.body, {});
+        return false;
+    case RouteActionKind::Forward:
+    case RouteActionKind::Split:
+        break;
+    }
+    if (m_target == nullptr) {
+        m_worker.listenerCounters().noBackend.add();
+        answerLocally(503, "route " + route.name.toUtf8() + " has no pool with weight", false,
+                      kRetryAfterSeconds);
+        return false;
+    }
+    m_table = m_target->pool >= 0 ? m_routing->table(m_target->pool) : BackendTablePtr();
+    if (!route.requestHeaders.isEmpty())
+        applyHeaderRules(m_request.headers, route.requestHeaders);
+    return true;
+}
+
+void ClientConnection::answerFromRoute(int status, QByteArrayView contentType, const QByteArray &body,
+                                       QByteArrayView location)
+{
+    ResponseHead head;
+    head.status = status;
+    if (!contentType.isEmpty())
+        head.headers.append("Content-Type", contentType.toByteArray());
+    if (!location.isEmpty())
+        head.headers.append("Location", location.toByteArray());
+    applyHeaderRules(head.headers, m_route.route->config().responseHeaders);
+    head.contentLength = quint64(body.size());
+    m_status = status;
+    m_localReason = "route " + m_route.route->config().name.toUtf8();
+    m_responseStarted = true;
+    m_responseComplete = true;
+    if (!m_requestComplete && m_request.framing != BodyFraming::None)
+        m_keepAlive = false;
+    writer::clientResponseHead(m_out, head, ClientBodyFraming::ContentLength, m_requestId, m_keepAlive,
+                               m_request.versionMinor);
+    if (!m_request.isHead)
+        m_out.append(body);
+    flushClient();
+    if (!m_keepAlive && !m_inParser) {
+        finishExchange();
+        return;
+    }
+    maybeFinishExchange();
+}
+
+BackendTablePtr ClientConnection::latestPoolTable() const
+{
+    const RoutingTablePtr &latest = m_worker.routing();
+    const qsizetype pool = latest->routes().poolNames().indexOf(m_target->poolName);
+    return pool >= 0 ? latest->table(pool) : BackendTablePtr();
 }
 
 bool ClientConnection::startAttempt()
@@ -173,6 +260,12 @@ bool ClientConnection::startAttempt()
     forwarding.clientAddress = m_clientAddress;
     forwarding.requestId = m_requestId;
     forwarding.backendAuthority = backend.authority;
+    forwarding.target = m_route.forwardTarget;
+    // A route's rule may set Host; the head's own field stays the client's, for X-Forwarded-Host.
+    const QByteArray routedHost = m_route.route->config().requestHeaders.isEmpty() || m_request.host.isEmpty()
+                                      ? QByteArray()
+                                      : m_request.headers.value("host");
+    forwarding.host = routedHost;
     m_upstreamHead.clear();
     writer::upstreamRequestHead(m_upstreamHead, m_request, forwarding);
     startUpstream(true);
@@ -222,9 +315,9 @@ void ClientConnection::startUpstream(bool allowPooled)
         backendCounters()->connectionsOpened.add();
         m_backendRuntime->pendingRequests.fetch_add(1, std::memory_order_relaxed);
         m_holdsPendingSlot = true;
-        setDeadline(m_worker.config().timeouts.upstreamConnectMs);
+        setDeadline(policy().upstreamConnectMs);
     } else {
-        setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+        setDeadline(policy().upstreamResponseMs);
     }
     m_upstream = connection;
     connection->attach(this, m_request.isHead);
@@ -249,7 +342,7 @@ void ClientConnection::keepForReplay(const char *data, qsizetype length)
 {
     if (!m_bodyReplayable)
         return;
-    const RetryConfig &retries = m_worker.config().retries;
+    const RetryConfig &retries = policy().retries;
     if (retries.maxRetries == 0 || m_replayBody.size() + length > retries.maxBufferedBodyBytes) {
         m_bodyReplayable = false;
         m_replayBody.clear();
@@ -305,7 +398,7 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
     }
     noteBackendOutcome(head.status >= 500 && m_worker.config().outlierDetection.count5xx,
                        "status " + QByteArray::number(head.status));
-    if (m_worker.config().retries.retryStatuses.contains(head.status) &&
+    if (policy().retries.retryStatuses.contains(head.status) &&
         tryRetry(AttemptFailure::Status, head.status,
                  "backend " + m_backendName + " answered " + QByteArray::number(head.status))) {
         if (head.status >= 100 && head.status < 600)
@@ -331,8 +424,13 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
     // request body would otherwise be read as the next request.
     if (m_responseFraming == ClientBodyFraming::UntilClose || !m_requestComplete)
         m_keepAlive = false;
+    if (!m_setCookie.isEmpty())
+        head.headers.append("Set-Cookie", m_setCookie);
+    if (!m_route.setCookie.isEmpty())
+        head.headers.append("Set-Cookie", m_route.setCookie);
+    applyHeaderRules(head.headers, m_route.route->config().responseHeaders);
     writer::clientResponseHead(m_out, head, m_responseFraming, m_requestId, m_keepAlive,
-                               m_request.versionMinor, m_setCookie);
+                               m_request.versionMinor);
     if (head.status >= 100 && head.status < 600)
         backendCounters()->responsesByClass[static_cast<std::size_t>(head.status / 100 - 1)].add();
 }
@@ -348,14 +446,14 @@ void ClientConnection::onUpstreamResponseBody(const char *data, qsizetype length
 
 void ClientConnection::onUpstreamReadDone()
 {
-    setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+    setDeadline(policy().upstreamResponseMs);
     flushClient();
 }
 
 void ClientConnection::onUpstreamConnected()
 {
     releasePendingSlot();
-    setDeadline(m_worker.config().timeouts.upstreamResponseMs);
+    setDeadline(policy().upstreamResponseMs);
 }
 
 void ClientConnection::onUpstreamResponseComplete()
@@ -429,7 +527,7 @@ void ClientConnection::noteBackendOutcome(bool failed, const QByteArray &what)
 
 bool ClientConnection::tryRetry(AttemptFailure failure, int status, const QByteArray &reason)
 {
-    const RetryConfig &retries = m_worker.config().retries;
+    const RetryConfig &retries = policy().retries;
     if (m_retries >= retries.maxRetries || !m_bodyReplayable || !isRetryable(failure, m_request.method))
         return false;
     if (!m_worker.retryBudget().tryRetry(m_worker.nowMs())) {
@@ -449,7 +547,7 @@ bool ClientConnection::tryRetry(AttemptFailure failure, int status, const QByteA
     m_awaitingRetry = true;
     m_readingPaused = true;
     const int delayMs = retryBackoffMs(retries, m_retries);
-    setDeadline(delayMs + m_worker.config().timeouts.upstreamConnectMs);
+    setDeadline(delayMs + policy().upstreamConnectMs);
     QTimer::singleShot(delayMs, this, &ClientConnection::retryNow);
     return true;
 }
@@ -460,7 +558,7 @@ void ClientConnection::retryNow()
         return;
     m_awaitingRetry = false;
     m_readingPaused = false;
-    m_table = m_worker.table();
+    m_table = latestPoolTable();
     if (!m_bodyReplayable) {
         answerLocally(m_failedStatus, m_failedReason + " (the request body was too large to retry)", true);
         return;
@@ -542,6 +640,9 @@ void ClientConnection::finishExchange()
     m_requestId.clear();
     m_upstreamHead.clear();
     m_table.reset();
+    m_routing.reset();
+    m_route = {};
+    m_target = nullptr;
     m_backendIndex = -1;
     m_backendName.clear();
     m_backendRuntime.reset();

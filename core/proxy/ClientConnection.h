@@ -6,6 +6,7 @@
 #include "proxy/BackendChoice.h"
 #include "proxy/RetryPolicy.h"
 #include "proxy/UpstreamConnection.h"
+#include "routing/Router.h"
 
 #include <QObject>
 #include <QTcpSocket>
@@ -43,6 +44,7 @@ private:
     bool clientWriteBlocked() const;
 
     // RequestParserHandler
+    qint64 bodyLimitFor(const RequestHead &head, qint64 configured) override;
     void onRequestHead(RequestHead &head) override;
     void onRequestBody(const char *data, qsizetype length) override;
     void onRequestComplete() override;
@@ -56,6 +58,15 @@ private:
     void onUpstreamReadDone() override;
     void onUpstreamConnected() override;
 
+    // Carries out the route's decision; false when the request was answered locally.
+    bool followRoute();
+    // A redirect or a fixed response, with the route's response header rules.
+    void answerFromRoute(int status, QByteArrayView contentType, const QByteArray &body,
+                         QByteArrayView location);
+    // What this exchange may do: its route target's policy, or the listener's when it has none.
+    const RequestPolicy &policy() const;
+    // The pool's latest table, for a retry (the route set may have changed since the first attempt).
+    BackendTablePtr latestPoolTable() const;
     // Picks a backend for the next attempt and sends the request head there; false when the request
     // was answered locally instead (no backend, all at their limits, nowhere left to retry).
     bool startAttempt();
@@ -101,7 +112,10 @@ private:
     QByteArray m_requestId;
     QByteArray m_upstreamHead; // kept for one retry on a fresh connection
     UpstreamConnection *m_upstream = nullptr;
-    BackendTablePtr m_table; // the table the backend was picked from, kept for a retry
+    RoutingTablePtr m_routing; // the routing the request was routed with; keeps m_route's pointers valid
+    RouteDecision m_route;
+    const RouteTarget *m_target = nullptr; // the pool the request goes to, once routed there
+    BackendTablePtr m_table;               // the table the backend was picked from, kept for a retry
     qsizetype m_backendIndex = -1;
     QByteArray m_backendName;
     std::shared_ptr<BackendRuntime> m_backendRuntime;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ProxyServer.h"
 
+#include "config/RoutingValidation.h"
 #include "health/HealthMonitor.h"
 #include "metrics/MetricsCollector.h"
 #include "proxy/ListenSockets.h"
@@ -21,7 +22,8 @@ ProxyServer::ProxyServer(QObject *parent)
     : QObject(parent), m_listenerCounters(std::make_unique<WorkerSlots<ListenerCounterSlot>>())
 {
     qRegisterMetaType<MetricsSnapshotPtr>();
-    connect(&m_registry, &BackendRegistry::tableChanged, this, &ProxyServer::publishTable);
+    connect(&m_registry, &BackendRegistry::tablesChanged, this, &ProxyServer::publishRouting);
+    connect(&m_routing, &RoutingRegistry::routesChanged, this, &ProxyServer::publishRouting);
     connect(&m_metricsTimer, &QTimer::timeout, this, [this] { Q_EMIT snapshotPublished(collectSnapshot()); });
     m_drainTimer.setSingleShot(true);
     connect(&m_drainTimer, &QTimer::timeout, this, [this] {
@@ -57,9 +59,7 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
             descriptors[static_cast<std::size_t>(w)].push_back(group[static_cast<std::size_t>(w)]);
         m_bound.append({address.address, port});
     }
-    m_registry.setRemovalDrainTimeout(config.timeouts.drainMs);
-    m_registry.setOutlierDetection(config.outlierDetection);
-    if (!m_registry.apply(config.balancing, config.backends, u"configuration"_s, error)) {
+    if (!applyRouting(config, u"configuration"_s, error)) {
         closeAll();
         m_bound.clear();
         return false;
@@ -79,29 +79,48 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
         thread->start();
         m_workers.push_back(worker);
         m_threads.push_back(thread);
-        QMetaObject::invokeMethod(worker, [worker, table = m_registry.table()] {
-            worker->start();
-            worker->setBackendTable(table);
-        });
+        QMetaObject::invokeMethod(worker, [worker] { worker->start(); });
     }
+    publishRouting();
     m_uptime.start();
     m_metricsTimer.start(config.metricsIntervalMs);
     return true;
 }
 
-void ProxyServer::publishTable(BackendTablePtr table)
+bool ProxyServer::applyRouting(const ProxyConfig &config, const QString &reason, QString *error)
 {
+    const QList<PoolConfig> pools = config.effectivePools();
+    const QList<RouteConfig> routes = config.effectiveRoutes();
+    const QList<ConfigError> problems = validateRouting(pools, routes);
+    if (!problems.isEmpty()) {
+        *error = formatConfigErrors(problems);
+        return false;
+    }
+    m_registry.setRemovalDrainTimeout(config.timeouts.drainMs);
+    m_registry.setOutlierDetection(config.outlierDetection);
+    m_holdPublishing = true;
+    const bool applied = m_registry.apply(pools, reason, error);
+    if (applied)
+        m_routing.apply(pools, routes, reason);
+    m_holdPublishing = false;
+    if (applied)
+        publishRouting();
+    return applied;
+}
+
+void ProxyServer::publishRouting()
+{
+    if (m_holdPublishing || !m_routing.routeSet())
+        return;
+    const auto table = std::make_shared<const RoutingTable>(m_routing.routeSet(), m_registry.tables());
     for (Worker *worker : m_workers)
-        QMetaObject::invokeMethod(worker, [worker, table] { worker->setBackendTable(table); });
+        QMetaObject::invokeMethod(worker, [worker, table] { worker->setRoutingTable(table); });
 }
 
 MetricsSnapshotPtr ProxyServer::collectSnapshot() const
 {
-    static const BackendTable empty({}, 0);
-    const BackendTablePtr table = m_registry.table();
-    const std::shared_ptr<MetricsSnapshot> snapshot =
-        collectMetrics(table ? *table : empty, *m_listenerCounters, workerCount(),
-                       m_uptime.isValid() ? m_uptime.elapsed() : 0);
+    const std::shared_ptr<MetricsSnapshot> snapshot = collectMetrics(
+        m_registry.tables(), *m_listenerCounters, workerCount(), m_uptime.isValid() ? m_uptime.elapsed() : 0);
     const QList<BackendStatus> statuses = m_registry.status();
     for (BackendMetrics &metrics : snapshot->backends) {
         for (const BackendStatus &status : statuses) {

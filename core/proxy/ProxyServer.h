@@ -4,6 +4,7 @@
 #include "balancing/BackendTable.h"
 #include "config/ProxyConfig.h"
 #include "control/BackendRegistry.h"
+#include "control/RoutingRegistry.h"
 #include "metrics/MetricsSnapshot.h"
 
 #include <QElapsedTimer>
@@ -34,10 +35,17 @@ public:
     QList<ListenAddress> boundAddresses() const { return m_bound; }
     int workerCount() const { return static_cast<int>(m_workers.size()); }
 
+    // A configuration's pools and routes, at start and on reload: checked whole first, so a refused one
+    // changes nothing; otherwise the workers get the new pools and routes together.
+    bool applyRouting(const ProxyConfig &config, const QString &reason, QString *error);
+
     // Every change to the backends goes through here; each new table reaches every worker before its
     // next request, while requests in flight finish on the table they started with.
     BackendRegistry &backends() { return m_registry; }
+    // The first pool's table (the only pool's without "pools" in the configuration).
     BackendTablePtr backendTable() const { return m_registry.table(); }
+    // Routes and traffic splits.
+    RoutingRegistry &routing() { return m_routing; }
 
     // Stops accepting and lets in-flight requests finish; drained() follows, at the latest after
     // the drain timeout.
@@ -52,7 +60,7 @@ Q_SIGNALS:
     void drained(bool complete);
 
 private:
-    void publishTable(BackendTablePtr table);
+    void publishRouting();
     void onWorkerDrained();
 
     ProxyConfig m_config;
@@ -61,6 +69,8 @@ private:
     std::vector<QThread *> m_threads;
     QList<ListenAddress> m_bound;
     BackendRegistry m_registry;
+    RoutingRegistry m_routing;
+    bool m_holdPublishing = false; // while applyRouting changes pools and routes one after the other
     std::unique_ptr<HealthMonitor> m_health; // active health checks: made by start(), gone after stop()
     QTimer m_metricsTimer;
     QTimer m_drainTimer;

@@ -71,14 +71,15 @@ void UpstreamPool::expireIdle(qint64 nowMs, qint64 idleTimeoutMs)
     }
 }
 
-void UpstreamPool::retainOnly(const BackendTable &table)
+void UpstreamPool::retainOnly(const PoolTables &tables)
 {
+    QHash<const BackendRuntime *, const Backend *> byRuntime;
+    for (const PoolTable &pool : tables) {
+        for (const Backend &backend : pool.table->backends())
+            byRuntime.insert(backend.runtime.get(), &backend);
+    }
     for (auto it = m_idle.begin(); it != m_idle.end();) {
-        const Backend *current = nullptr;
-        for (const Backend &backend : table.backends()) {
-            if (backend.runtime.get() == it.key())
-                current = &backend;
-        }
+        const Backend *current = byRuntime.value(it.key());
         QList<UpstreamConnection *> &parked = it.value();
         for (qsizetype i = parked.size() - 1; i >= 0; --i) {
             UpstreamConnection *connection = parked.at(i);

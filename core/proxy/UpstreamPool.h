@@ -30,7 +30,7 @@ public:
     bool hasIdle(const Backend &backend) const;
     void expireIdle(qint64 nowMs, qint64 idleTimeoutMs);
     // Closes parked connections whose backend left the table or moved to another address.
-    void retainOnly(const BackendTable &table);
+    void retainOnly(const PoolTables &tables);
     void clear();
     qsizetype idleCount() const;
 

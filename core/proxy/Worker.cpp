@@ -28,8 +28,8 @@ int sweepIntervalMs(const Timeouts &timeouts)
 
 Worker::Worker(int index, const ProxyConfig &config, std::vector<int> listenDescriptors,
                WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd)
-    : m_index(index), m_config(config), m_listenDescriptors(std::move(listenDescriptors)),
-      m_listenerCounters(listenerCounters),
+    : m_index(index), m_config(config), m_defaultPolicy(config.defaultPolicy()),
+      m_listenDescriptors(std::move(listenDescriptors)), m_listenerCounters(listenerCounters),
       m_accessLog(config.accessLog ? accessLogFd : -1, config.logFormat), m_retryBudget(config.retries),
       m_scratch(std::make_unique<char[]>(kScratchSize))
 {
@@ -57,11 +57,11 @@ void Worker::start()
     m_sweepTimer->start(sweepIntervalMs(m_config.timeouts));
 }
 
-void Worker::setBackendTable(BackendTablePtr table)
+void Worker::setRoutingTable(RoutingTablePtr routing)
 {
-    m_table = std::move(table);
-    if (m_table && m_pool != nullptr)
-        m_pool->retainOnly(*m_table);
+    m_routing = std::move(routing);
+    if (m_routing && m_pool != nullptr)
+        m_pool->retainOnly(m_routing->allTables());
 }
 
 void Worker::acceptPending(int listenDescriptor)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "balancing/BackendTable.h"
 #include "config/ProxyConfig.h"
 #include "http/ParseFailure.h"
 #include "http/RequestId.h"
@@ -9,6 +8,7 @@
 #include "proxy/AccessLog.h"
 #include "proxy/RetryBudget.h"
 #include "proxy/UpstreamPool.h"
+#include "routing/RoutingTable.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -36,14 +36,16 @@ public:
 
     // All of these run on the worker's thread (invoke them queued from elsewhere).
     void start();
-    void setBackendTable(fulcrum::BackendTablePtr table);
+    void setRoutingTable(fulcrum::RoutingTablePtr routing);
     void beginDrain();
     void shutdown();
 
     int index() const { return m_index; }
     const ProxyConfig &config() const { return m_config; }
     const ParserLimits &parserLimits() const { return m_parserLimits; }
-    const BackendTablePtr &table() const { return m_table; }
+    // For requests that reach no pool (answered by a route or refused before routing).
+    const RequestPolicy &defaultPolicy() const { return m_defaultPolicy; }
+    const RoutingTablePtr &routing() const { return m_routing; }
     UpstreamPool &pool() { return *m_pool; }
     ListenerCounterSlot &listenerCounters() { return m_listenerCounters.slot(m_index); }
     RequestIdGenerator &requestIds() { return m_requestIds; }
@@ -77,10 +79,11 @@ private:
     const int m_index;
     const ProxyConfig m_config;
     ParserLimits m_parserLimits;
+    const RequestPolicy m_defaultPolicy;
     std::vector<int> m_listenDescriptors;
     std::vector<std::unique_ptr<QSocketNotifier>> m_acceptNotifiers;
     WorkerSlots<ListenerCounterSlot> &m_listenerCounters;
-    BackendTablePtr m_table;
+    RoutingTablePtr m_routing;
     UpstreamPool *m_pool = nullptr;
     RequestIdGenerator m_requestIds;
     AccessLog m_accessLog;

@@ -204,4 +204,16 @@ qint64 LoadGenerator::settle(int requests, int timeoutMs)
     return waitForRange(now, from, timeoutMs) ? from : -1;
 }
 
+QString describeFailures(const QList<LoadSample> &failures)
+{
+    if (failures.isEmpty())
+        return {};
+    QStringList lines;
+    for (qsizetype i = 0; i < std::min<qsizetype>(failures.size(), 5); ++i)
+        lines.append(failures.at(i).describe());
+    return QStringLiteral("%1 failed requests: %2")
+        .arg(failures.size())
+        .arg(lines.join(QStringLiteral("; ")));
+}
+
 } // namespace fulcrum::test

@@ -101,6 +101,9 @@ private:
     qint64 m_completed = 0;
 };
 
+// "3 failed requests: <the first five, described>"; empty when there are none. For failure messages.
+QString describeFailures(const QList<LoadSample> &failures);
+
 // How many samples each backend (X-Backend) served.
 QHash<QByteArray, int> countByBackend(const QList<LoadSample> &samples);
 

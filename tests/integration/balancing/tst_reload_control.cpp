@@ -34,13 +34,6 @@ QRegularExpression literal(const QString &text)
     return QRegularExpression(QRegularExpression::escape(text));
 }
 
-QString describeFailures(const LoadGenerator &load)
-{
-    const QList<LoadSample> failures = load.failures();
-    return u"%1 failed requests, the first: %2"_s.arg(failures.size())
-        .arg(failures.isEmpty() ? QString() : failures.constFirst().describe());
-}
-
 } // namespace
 
 class TestReloadControl : public QObject
@@ -67,7 +60,7 @@ void TestReloadControl::sighupAppliesWeightsAndStrategyExactly()
         LoadGenerator load(proxy.port(), 3);
         load.start(60, kLoadTimeoutMs);
         QVERIFY(load.waitForFinished(kLoadTimeoutMs));
-        QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load)));
+        QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load.failures())));
     }
 
     QVERIFY(config.write(balancedConfig({&a, &b}, {5, 1}, u"round-robin"_s)));
@@ -82,7 +75,7 @@ void TestReloadControl::sighupAppliesWeightsAndStrategyExactly()
         LoadGenerator load(proxy.port(), 3);
         load.start(600, kLoadTimeoutMs);
         QVERIFY(load.waitForFinished(kLoadTimeoutMs));
-        QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load)));
+        QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load.failures())));
         const QHash<QByteArray, int> counts = countByBackend(load.samples());
         QVERIFY2(counts.value("a") == 500 && counts.value("b") == 100, qPrintable(describeCounts(counts)));
         QCOMPARE(a.requestCount() - aBefore, 500);
@@ -99,7 +92,7 @@ void TestReloadControl::sighupAppliesWeightsAndStrategyExactly()
         LoadGenerator load(proxy.port(), 3);
         load.start(300, kLoadTimeoutMs);
         QVERIFY(load.waitForFinished(kLoadTimeoutMs));
-        QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load)));
+        QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load.failures())));
         const QHash<QByteArray, int> counts = countByBackend(load.samples());
         QVERIFY2(counts.value("a") == 100 && counts.value("b") == 200, qPrintable(describeCounts(counts)));
     }
@@ -142,7 +135,7 @@ void TestReloadControl::sighupRemovalDrainsWithoutFailures()
     const QHash<QByteArray, int> after = countByBackend(load.samples(from, from + 300));
     QVERIFY2(after.value("c") == 0 && after.value("a") + after.value("b") == 300,
              qPrintable(describeCounts(after)));
-    QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load)));
+    QVERIFY2(load.failures().isEmpty(), qPrintable(describeFailures(load.failures())));
     QCOMPARE(qint64(load.samples().size()), load.issued());
     QCOMPARE(a.requestCount() + b.requestCount() + c.requestCount(), int(load.issued()));
     QVERIFY(!proxy.errorContains("drain timeout"));

@@ -49,22 +49,13 @@ BalancingConfig strategy(StrategyKind kind)
     return balancing;
 }
 
-QString describeFailures(const LoadGenerator &load)
-{
-    const QList<LoadSample> failures = load.failures();
-    QStringList lines;
-    for (qsizetype i = 0; i < std::min<qsizetype>(failures.size(), 5); ++i)
-        lines.append(failures.at(i).describe());
-    return u"%1 failed requests: %2"_s.arg(failures.size()).arg(lines.join(u"; "_s));
-}
-
 // Runs `total` requests over `connections` concurrent connections and waits for all of them.
 #define RUN_LOAD(load, total)                                                                                \
     do {                                                                                                     \
         (load).start((total), kLoadTimeoutMs);                                                               \
         QVERIFY((load).waitForFinished(kLoadTimeoutMs + 10'000));                                            \
         QCOMPARE((load).completedCount(), qint64(total));                                                    \
-        QVERIFY2((load).failures().isEmpty(), qPrintable(describeFailures(load)));                           \
+        QVERIFY2((load).failures().isEmpty(), qPrintable(describeFailures((load).failures())));              \
     } while (false)
 
 } // namespace

@@ -43,15 +43,6 @@ inline BackendMetrics metricsOf(const MetricsSnapshot &snapshot, const QString &
     return {};
 }
 
-// The first of these samples and how many there are, for failure messages; empty when none.
-inline QString describeFailures(const QList<LoadSample> &failures)
-{
-    if (failures.isEmpty())
-        return {};
-    return QString::number(failures.size()) + QStringLiteral(" failed, the first: ") +
-           failures.constFirst().describe();
-}
-
 // The StateChanged announcements for one backend (all of them when name is empty) a spy on
 // BackendRegistry::backendChanged caught.
 inline QList<BackendChange> stateChanges(const QSignalSpy &spy, const QString &name = {})

@@ -126,6 +126,87 @@ inline QString describe(const ProxyConfig &c)
                     describe(c.retries));
 }
 
+inline QString describe(const RequestPolicy &p)
+{
+    return QStringLiteral("{retries %1 connect %2 response %3 body %4}")
+        .arg(describe(p.retries))
+        .arg(p.upstreamConnectMs)
+        .arg(p.upstreamResponseMs)
+        .arg(p.maxBodyBytes);
+}
+
+inline QString describe(const PoolConfig &p)
+{
+    return p.name + QStringLiteral(" {%1 backends=%2 health_check=%3 circuit_breaker=%4 policy=%5}")
+                        .arg(describe(p.balancing), describeList(p.backends), describe(p.healthCheck),
+                             describe(p.circuitBreaker), describe(p.policy));
+}
+
+inline QString describe(const RouteMatch &m)
+{
+    QStringList parts;
+    for (const HeaderMatch &h : m.headers)
+        parts.append(h.presentOnly ? QStringLiteral("header %1 present").arg(h.name)
+                                   : QStringLiteral("header %1=%2").arg(h.name, h.value));
+    for (const QueryMatch &q : m.query)
+        parts.append(QStringLiteral("query %1=%2").arg(q.name, q.value));
+    return QStringLiteral("{host %1 path %2 prefix %3 method %4 %5}")
+        .arg(m.host, m.path, m.pathPrefix, m.method, parts.join(u' '));
+}
+
+inline QString describe(const HeaderRules &r)
+{
+    QStringList parts;
+    for (const QByteArray &name : r.remove)
+        parts.append(QStringLiteral("-") + QString::fromLatin1(name));
+    for (const HeaderValue &h : r.set)
+        parts.append(QString::fromLatin1(h.name) + u'=' + QString::fromUtf8(h.value));
+    for (const HeaderValue &h : r.add)
+        parts.append(QStringLiteral("+") + QString::fromLatin1(h.name) + u'=' + QString::fromUtf8(h.value));
+    return u'{' + parts.join(u' ') + u'}';
+}
+
+inline QString describe(const RouteConfig &r)
+{
+    QStringList split;
+    for (const SplitTarget &t : r.split)
+        split.append(t.pool + u' ' + QString::number(t.weight));
+    const PolicyOverrides &o = r.overrides;
+    const QString overrides =
+        QStringLiteral("{retries %1 connect %2 response %3 body %4}")
+            .arg(o.retries ? describe(*o.retries) : QStringLiteral("-"),
+                 o.upstreamConnectMs ? QString::number(*o.upstreamConnectMs) : QStringLiteral("-"),
+                 o.upstreamResponseMs ? QString::number(*o.upstreamResponseMs) : QStringLiteral("-"),
+                 o.maxBodyBytes ? QString::number(*o.maxBodyBytes) : QStringLiteral("-"));
+    return r.name +
+           QStringLiteral(" match=%1 action=%2 pool=%3 split=[%4] cookie=%5/%6 redirect=%7 %8 respond=%9")
+               .arg(r.match ? describe(*r.match) : QStringLiteral("none"))
+               .arg(int(r.action))
+               .arg(r.pool, split.join(u", "), r.stickyCookie.name)
+               .arg(r.stickyCookie.maxAgeS)
+               .arg(r.redirect.status)
+               .arg(r.redirect.location)
+               .arg(r.respond.status) +
+           QStringLiteral(" \"%1\" %2 request_headers=%3 response_headers=%4 rewrite=%5->%6 overrides=%7")
+               .arg(QString::fromUtf8(r.respond.body), r.respond.contentType, describe(r.requestHeaders),
+                    describe(r.responseHeaders), r.rewrite.prefix, r.rewrite.replacement, overrides);
+}
+
+inline char *toString(const PoolConfig &p)
+{
+    return QTest::toString(describe(p));
+}
+
+inline char *toString(const RouteConfig &r)
+{
+    return QTest::toString(describe(r));
+}
+
+inline char *toString(const RequestPolicy &p)
+{
+    return QTest::toString(describe(p));
+}
+
 inline char *toString(const ProxyConfig &c)
 {
     return QTest::toString(describe(c));

@@ -92,6 +92,12 @@ private Q_SLOTS:
     void flagBackendsGetTheFilePoolSettings();
     void panicModeAndRetriesFlagsOverrideFile();
 
+    void poolsFileTakesProcessFlags();
+    void poolsFileRefusesPoolFlags_data();
+    void poolsFileRefusesPoolFlags();
+    void poolsFileNeedsABackendInSomePool();
+    void routesWithoutPoolsTakeFlagBackends();
+
 private:
     QString writeConfig(const QByteArray &json);
 
@@ -981,6 +987,108 @@ void TestCommandLine::panicModeAndRetriesFlagsOverrideFile()
     const ConfigLoadResult fileOnly = resolveConfig(options);
     QCOMPARE(fileOnly.config.balancing.panicMode, PanicMode::FailOpen);
     QCOMPARE(fileOnly.config.retries.maxRetries, 5);
+}
+
+namespace {
+
+const QByteArray kPoolsFile = R"({"version": 1,
+    "pools": [{"name": "api", "backends": [{"url": "http://a"}]}, {"name": "web", "backends": [{"url": "http://b"}]}],
+    "routes": [{"match": {"path_prefix": "/api"}, "pool": "api"}, {"pool": "web"}]})";
+
+} // namespace
+
+void TestCommandLine::poolsFileTakesProcessFlags()
+{
+    const QString path = writeConfig(kPoolsFile);
+    const CommandLineParseResult parsed =
+        parseCommandLine(argv({"--config", path.toUtf8().constData(), "--listen", "127.0.0.1:0", "--workers",
+                               "2", "--log-format", "json", "--access-log", "off"}));
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    const ConfigLoadResult file = ConfigLoader::loadFile(path);
+    QCOMPARE(result.config.pools, file.config.pools);
+    QCOMPARE(result.config.routes, file.config.routes);
+    QCOMPARE(result.config.workers, 2);
+    QCOMPARE(result.config.listen, QList<ListenAddress>{listenOn(u"127.0.0.1"_s, 0)});
+}
+
+void TestCommandLine::poolsFileRefusesPoolFlags_data()
+{
+    QTest::addColumn<QStringList>("flags");
+    QTest::addColumn<QString>("reason");
+
+    const QString settingReason =
+        u"cannot be combined with a config file that has \"pools\" (set it in the file: "
+        u"at the top level for every pool, or in one pool)"_s;
+    QTest::newRow("backend")
+        << QStringList{u"--backend"_s, u"http://c"_s}
+        << u"cannot be combined with a config file that has \"pools\" (give the backends in "
+           u"the file's pools)"_s;
+    QTest::newRow("strategy") << QStringList{u"--strategy"_s, u"random"_s} << settingReason;
+    QTest::newRow("hash-key") << QStringList{u"--hash-key"_s, u"path"_s} << settingReason;
+    QTest::newRow("sticky-cookie") << QStringList{u"--sticky-cookie"_s, u"srv"_s} << settingReason;
+    QTest::newRow("slow-start") << QStringList{u"--slow-start"_s, u"100"_s} << settingReason;
+    QTest::newRow("panic-mode") << QStringList{u"--panic-mode"_s, u"fail-open"_s} << settingReason;
+    QTest::newRow("health-check") << QStringList{u"--health-check"_s, u"/hz"_s} << settingReason;
+    QTest::newRow("retries") << QStringList{u"--retries"_s, u"0"_s} << settingReason;
+}
+
+void TestCommandLine::poolsFileRefusesPoolFlags()
+{
+    QFETCH(QStringList, flags);
+    QFETCH(QString, reason);
+    const QString path = writeConfig(kPoolsFile);
+    const CommandLineParseResult parsed =
+        parseCommandLine(QStringList{u"fulcrumd"_s, u"--config"_s, path} + flags);
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    const QString mismatch = mismatchOfSingleError(result.errors, flags.constFirst(), QString(), reason);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(result.errors.constFirst().reason, reason);
+}
+
+void TestCommandLine::poolsFileNeedsABackendInSomePool()
+{
+    CommandLineOptions options;
+    options.configFile = writeConfig(R"({"version": 1, "pools": [{"name": "p", "backends": []}]})");
+    ConfigLoadResult result = resolveConfig(options);
+    QString mismatch =
+        mismatchOfSingleError(result.errors, u"pools"_s, QString(),
+                              u"at least one backend is required (every pool's \"backends\" is empty)"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    // --demo's backends would join the top-level pool, which "pools" replaces.
+    options.demo = true;
+    result = resolveConfig(options);
+    mismatch =
+        mismatchOfSingleError(result.errors, u"pools"_s, QString(), u"at least one backend is required"_s);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+
+    // One pool with a backend is enough: the others may be filled later (admin API).
+    options.demo = false;
+    options.configFile = writeConfig(R"({"version": 1,
+        "pools": [{"name": "p", "backends": []}, {"name": "q", "backends": [{"url": "http://a"}]}],
+        "routes": [{"match": {"path": "/p"}, "pool": "p"}, {"pool": "q"}]})");
+    result = resolveConfig(options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    QCOMPARE(result.config.pools[1].backends.constFirst().name, u"q-1"_s);
+}
+
+void TestCommandLine::routesWithoutPoolsTakeFlagBackends()
+{
+    // Routes name the top-level pool "default", so --backend still fills it.
+    const QString path = writeConfig(R"({"version": 1, "backends": [{"url": "http://a"}],
+        "routes": [{"match": {"path": "/ping"}, "respond": {"body": "pong"}}, {"pool": "default"}]})");
+    const CommandLineParseResult parsed = parseCommandLine(argv(
+        {"--config", path.toUtf8().constData(), "--backend", "http://b,name=b", "--strategy", "random"}));
+    QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
+    const ConfigLoadResult result = resolveConfig(parsed.options);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    const QList<PoolConfig> pools = result.config.effectivePools();
+    QCOMPARE(pools.size(), 1);
+    QCOMPARE(pools[0].backends, QList<BackendConfig>{backend(u"b"_s, u"b"_s, 80)});
+    QCOMPARE(pools[0].balancing.strategy, StrategyKind::Random);
+    QCOMPARE(result.config.routes.size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

@@ -249,6 +249,9 @@ void TestConfigValues::defaultBackendNames()
     QCOMPARE(defaultBackendName(0), u"backend-1"_s);
     QCOMPARE(defaultBackendName(9), u"backend-10"_s);
     QVERIFY(checkBackendName(defaultBackendName(999)).isEmpty());
+    // In a pool, the pool's name keeps them apart from every other pool's.
+    QCOMPARE(defaultBackendName(0, u"api"), u"api-1"_s);
+    QCOMPARE(defaultBackendName(11, u"web.v2"), u"web.v2-12"_s);
     QCOMPARE(defaultListenAddress().toString(), u"127.0.0.1:8080"_s);
 }
 

@@ -55,7 +55,7 @@ private Q_SLOTS:
 void TestBackendRegistry::initialApplyPublishesFullWeights()
 {
     BackendRegistry registry;
-    QSignalSpy tables(&registry, &BackendRegistry::tableChanged);
+    QSignalSpy tables(&registry, &BackendRegistry::tablesChanged);
     BalancingConfig balancing;
     balancing.slowStartMs = 60'000;
     QString error;
@@ -96,7 +96,7 @@ void TestBackendRegistry::refusedChangesLeaveEverything()
     QVERIFY(registry.apply({}, {backend(u"a"_s), backend(u"b"_s, 3)}, u"test"_s, &error));
     const BackendTablePtr before = registry.table();
     QSignalSpy changes(&registry, &BackendRegistry::backendChanged);
-    QSignalSpy tables(&registry, &BackendRegistry::tableChanged);
+    QSignalSpy tables(&registry, &BackendRegistry::tablesChanged);
 
     BackendConfig unresolvable = backend(u"c"_s);
     unresolvable.host = u"nowhere.invalid"_s;
