@@ -295,11 +295,13 @@ void RouterTest::stickySplitLeavesPoolWithoutWeight()
     route.stickyCookie.name = u"lane"_s;
     RouteConfig toApi = split(u"canary"_s, {{u"api"_s, 1}});
     toApi.stickyCookie.name = u"lane"_s;
-    const RouteDecision onApi = routeRequest(routingOver({toApi}), request("/"));
+    // A decision points into its routing table, which must outlive it.
+    const RoutingTable allOnApi = routingOver({toApi});
+    const RouteDecision onApi = routeRequest(allOnApi, request("/"));
     const QByteArray pair = onApi.setCookie.left(onApi.setCookie.indexOf(';'));
 
-    const RouteDecision rolledBack =
-        routeRequest(routingOver({route}), request("/", "x", "GET", {{"Cookie", pair}}));
+    const RoutingTable apiAtZero = routingOver({route});
+    const RouteDecision rolledBack = routeRequest(apiAtZero, request("/", "x", "GET", {{"Cookie", pair}}));
     QCOMPARE(rolledBack.route->target(rolledBack.target).poolName, u"web"_s);
     QVERIFY(rolledBack.setCookie.startsWith("lane="));
     QVERIFY(!rolledBack.setCookie.startsWith(pair));
