@@ -113,11 +113,9 @@ bool BackendRegistry::apply(const BalancingConfig &balancing, const QList<Backen
     return apply({pool}, reason, error);
 }
 
-bool BackendRegistry::apply(const QList<PoolConfig> &pools, const QString &reason, QString *error)
+bool BackendRegistry::resolve(const QList<PoolConfig> &pools, QList<Backend> *resolved, QStringList *poolOf,
+                              QString *error) const
 {
-    // Everything is checked before anything changes.
-    QList<Backend> resolved;
-    QStringList poolOf;
     QSet<QString> names;
     QSet<QString> poolNames;
     for (const PoolConfig &pool : pools) {
@@ -135,10 +133,33 @@ bool BackendRegistry::apply(const QList<PoolConfig> &pools, const QString &reaso
             Backend backend;
             if (!validate(config, &backend, error))
                 return false;
-            resolved.append(std::move(backend));
-            poolOf.append(pool.name);
+            resolved->append(std::move(backend));
+            poolOf->append(pool.name);
         }
     }
+    return true;
+}
+
+bool BackendRegistry::check(const QList<PoolConfig> &pools, QString *error) const
+{
+    QList<Backend> resolved;
+    QStringList poolOf;
+    return resolve(pools, &resolved, &poolOf, error);
+}
+
+bool BackendRegistry::apply(const QList<PoolConfig> &pools, const QString &reason, QString *error)
+{
+    // Everything is checked before anything changes.
+    QList<Backend> resolved;
+    QStringList poolOf;
+    if (!resolve(pools, &resolved, &poolOf, error))
+        return false;
+    QSet<QString> names;
+    QSet<QString> poolNames;
+    for (const Backend &backend : std::as_const(resolved))
+        names.insert(backend.config.name);
+    for (const PoolConfig &pool : pools)
+        poolNames.insert(pool.name);
 
     const bool initial = m_tables.isEmpty();
     QList<BackendChange> changes;

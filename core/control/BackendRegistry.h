@@ -47,6 +47,8 @@ public:
     // readdresses and moves between pools by name, keeping the state an operator set on backends that
     // stay. A pool that is gone keeps its draining backends until they leave.
     bool apply(const QList<PoolConfig> &pools, const QString &reason, QString *error);
+    // Whether apply would accept these pools (names, weights, addresses), changing nothing.
+    bool check(const QList<PoolConfig> &pools, QString *error) const;
     // The same for one pool named "default".
     bool apply(const BalancingConfig &balancing, const QList<BackendConfig> &backends, const QString &reason,
                QString *error);
@@ -108,6 +110,9 @@ private:
     // The entry an operator's change applies to, or nullptr with *error saying why there is none.
     Entry *entryToChange(const QString &name, QString *error);
     bool validate(const BackendConfig &config, Backend *resolved, QString *error) const;
+    // Every backend of the pools validated and resolved, with its pool's name; false on the first problem.
+    bool resolve(const QList<PoolConfig> &pools, QList<Backend> *resolved, QStringList *poolOf,
+                 QString *error) const;
     BackendState publishedState(const Entry &entry) const;
     // Runs change on the entry, then publishes and announces the state transition it caused, if any,
     // starting slow start when the backend comes back.

@@ -4,7 +4,6 @@
 #include "config/RoutingValidation.h"
 
 #include <algorithm>
-#include <array>
 
 using namespace Qt::StringLiterals;
 
@@ -15,11 +14,11 @@ RoutingRegistry::RoutingRegistry(QObject *parent) : QObject(parent)
     qRegisterMetaType<RouteSetPtr>();
 }
 
-void RoutingRegistry::apply(const QList<PoolConfig> &pools, const QList<RouteConfig> &routes,
-                            const QString &reason)
+QList<RoutingRegistry::SplitChange> RoutingRegistry::apply(const QList<PoolConfig> &pools,
+                                                           const QList<RouteConfig> &routes)
 {
     QList<RouteConfig> running = routes;
-    QList<std::array<QString, 3>> changedSplits; // route, from, to
+    QList<SplitChange> changedSplits;
     for (RouteConfig &route : running) {
         if (route.action != RouteActionKind::Split)
             continue;
@@ -38,8 +37,13 @@ void RoutingRegistry::apply(const QList<PoolConfig> &pools, const QList<RouteCon
     m_configured = routes;
     m_routes = running;
     publish();
-    for (const auto &[route, from, to] : std::as_const(changedSplits))
-        Q_EMIT splitChanged(route, from, to, reason);
+    return changedSplits;
+}
+
+void RoutingRegistry::announceSplitChanges(const QList<SplitChange> &changes, const QString &reason)
+{
+    for (const SplitChange &change : changes)
+        Q_EMIT splitChanged(change.route, change.from, change.to, reason);
 }
 
 bool RoutingRegistry::setSplit(const QString &route, const QList<SplitTarget> &split, const QString &reason,

@@ -17,10 +17,20 @@ class RoutingRegistry final : public QObject
 public:
     explicit RoutingRegistry(QObject *parent = nullptr);
 
+    // A split a configuration changed: its route and its weights before and after.
+    struct SplitChange
+    {
+        QString route;
+        QString from;
+        QString to;
+    };
+
     // routes must already have passed validateRouting against pools (the configuration loader and
-    // ProxyServer::applyConfig check first). A split that the configuration leaves as it was keeps the
-    // weights set live since; one the configuration changed takes the configured weights.
-    void apply(const QList<PoolConfig> &pools, const QList<RouteConfig> &routes, const QString &reason);
+    // ProxyServer::applyRouting check first). A split that the configuration leaves as it was keeps the
+    // weights set live since; one the configuration changed takes the configured weights. Returns those
+    // changes for announceSplitChanges, which the caller makes once the workers have the new routes.
+    QList<SplitChange> apply(const QList<PoolConfig> &pools, const QList<RouteConfig> &routes);
+    void announceSplitChanges(const QList<SplitChange> &changes, const QString &reason);
     // The named split route's pools and weights, taking effect from the next request.
     bool setSplit(const QString &route, const QList<SplitTarget> &split, const QString &reason,
                   QString *error);

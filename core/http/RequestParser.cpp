@@ -61,7 +61,9 @@ int RequestParser::onHeadersComplete(llhttp_t *parser, HttpHeaders &&headers)
         return fail(400, "missing Host header");
     m_head.host = h.value("host");
 
-    if (m_head.target.isEmpty())
+    // A fragment never belongs in a request (RFC 9112 §3.2); a backend that cut the path at '#' would
+    // serve a path no route matched.
+    if (m_head.target.isEmpty() || m_head.target.contains('#'))
         return fail(400, "invalid request target");
     if (m_head.target.front() != '/') {
         if (m_head.target == "*") {

@@ -96,16 +96,22 @@ bool ProxyServer::applyRouting(const ProxyConfig &config, const QString &reason,
         *error = formatConfigErrors(problems);
         return false;
     }
+    if (!m_registry.check(pools, error))
+        return false;
     m_registry.setRemovalDrainTimeout(config.timeouts.drainMs);
     m_registry.setOutlierDetection(config.outlierDetection);
+    // The routes go first, unpublished; the registry's apply then publishes pools and routes together and
+    // only afterwards announces its changes, so whoever hears of a change can count on the workers having it.
     m_holdPublishing = true;
-    const bool applied = m_registry.apply(pools, reason, error);
-    if (applied)
-        m_routing.apply(pools, routes, reason);
+    const QList<RoutingRegistry::SplitChange> splitChanges = m_routing.apply(pools, routes);
     m_holdPublishing = false;
-    if (applied)
+    if (!m_registry.apply(pools, reason, error)) {
+        // Only when a name stopped resolving since check(): the new routes stand, over the old pools.
         publishRouting();
-    return applied;
+        return false;
+    }
+    m_routing.announceSplitChanges(splitChanges, reason);
+    return true;
 }
 
 void ProxyServer::publishRouting()

@@ -5,11 +5,13 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcessEnvironment>
 #include <QSaveFile>
 #include <QSignalSpy>
+#include <QTimer>
 
 #include <csignal>
 #include <sys/prctl.h>
@@ -80,7 +82,6 @@ bool FulcrumProcess::start(const QStringList &arguments, int workers, bool addLi
     }
 
     static const QRegularExpression listening(u"listening on (?:\\[[^\\]]*\\]|[^\\s:]+):(\\d+)"_s);
-    QSignalSpy output(&m_process, &QProcess::readyReadStandardError);
     QSignalSpy finished(&m_process, &QProcess::finished);
     const QDeadlineTimer deadline(kStartTimeoutMs);
     for (;;) {
@@ -103,7 +104,13 @@ bool FulcrumProcess::start(const QStringList &arguments, int workers, bool addLi
                     .arg(QString::fromUtf8(m_stderr));
             return false;
         }
-        output.wait(static_cast<int>(std::max<qint64>(1, deadline.remainingTime())));
+        // Wakes on more stderr or on the exit, whichever comes first: an exit noticed only after its last
+        // words were read would otherwise leave this waiting for output that never comes.
+        QEventLoop loop;
+        QObject::connect(&m_process, &QProcess::readyReadStandardError, &loop, &QEventLoop::quit);
+        QObject::connect(&m_process, &QProcess::finished, &loop, &QEventLoop::quit);
+        QTimer::singleShot(std::max<qint64>(1, deadline.remainingTime()), &loop, &QEventLoop::quit);
+        loop.exec();
     }
 }
 

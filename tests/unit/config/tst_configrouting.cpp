@@ -107,6 +107,7 @@ private Q_SLOTS:
     void validateRoutingDirectly();
     void routePathNormalForm_data();
     void routePathNormalForm();
+    void shippedRoutingExampleLoads();
 };
 
 void TestConfigRouting::issueExample()
@@ -1004,6 +1005,22 @@ void TestConfigRouting::routePathNormalForm()
     const Parsed<QString> parsedPrefix = parsePathPrefix(text);
     QVERIFY2(parsedPrefix.ok(), qPrintable(parsedPrefix.error));
     QCOMPARE(parsedPrefix.value, prefix);
+}
+
+void TestConfigRouting::shippedRoutingExampleLoads()
+{
+    const QString path = QFINDTESTDATA("../../../resources/fulcrum-routes.json");
+    QVERIFY2(!path.isEmpty(), "resources/fulcrum-routes.json not found");
+    const ConfigLoadResult result = ConfigLoader::loadFile(path);
+    QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
+    QCOMPARE(result.config.pools.size(), 3);
+    QCOMPARE(result.config.routes.size(), 5);
+    const RouteConfig &api = result.config.routes.at(2);
+    QCOMPARE(api.action, RouteActionKind::Split);
+    QCOMPARE(api.split, (QList<SplitTarget>{{u"api"_s, 95}, {u"api-canary"_s, 5}}));
+    QCOMPARE(api.rewrite.prefix, u"/api"_s);
+    QVERIFY(result.config.pools.at(0).backends.at(0).healthCheck.enabled);
+    QVERIFY(validateRouting(result.config.pools, result.config.routes).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestConfigRouting)

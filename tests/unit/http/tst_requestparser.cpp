@@ -62,6 +62,7 @@ void TestRequestParser::rejectsBadInput_data()
     QTest::newRow("obs-fold") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n") << 400;
     QTest::newRow("NUL in value") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\n", 38) << 400;
     QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: a\n\n") << 400;
+    QTest::newRow("fragment in target") << QByteArray("GET /admin#x HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
     QTest::newRow("missing Host") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 400;
     QTest::newRow("duplicate Host") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400;
     QTest::newRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\nHost: a\r\n\r\n") << 505;
