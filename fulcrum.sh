@@ -17,7 +17,7 @@ SELF=$(readlink -f "$0")
 cd "$(dirname "$SELF")"
 
 PACKAGES=(build-essential cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-charts-dev
-    qt6-websockets-dev node-llhttp libgl-dev clang-format curl)
+    qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus)
 FULCRUMD=build/release/headless/fulcrumd
 
 section() { printf '\n==== %s ====\n' "$*"; }

@@ -4,6 +4,7 @@
 #include "BackendState.h"
 #include "config/ProxyConfig.h"
 #include "metrics/Counters.h"
+#include "metrics/LatencyHistogram.h"
 
 #include <QHostAddress>
 
@@ -12,11 +13,42 @@
 
 namespace fulcrum {
 
+// One worker's latency histograms for one backend.
+struct BackendLatency
+{
+    LatencyRecorder firstByte; // request sent to the backend → its response head
+    LatencyRecorder total;     // request head from the client → response complete
+};
+
 // State that outlives any one backend table: it keeps counting across reloads and weight changes
 // as long as the backend keeps its name.
 struct BackendRuntime
 {
+    BackendRuntime() = default;
+    BackendRuntime(const BackendRuntime &) = delete;
+    BackendRuntime &operator=(const BackendRuntime &) = delete;
+    ~BackendRuntime()
+    {
+        for (std::atomic<BackendLatency *> &recorders : latency)
+            delete recorders.load(std::memory_order_acquire);
+    }
+
+    // This worker's histograms, made on its first response from this backend: 64 KiB per worker that
+    // actually uses the backend, instead of for every possible worker.
+    BackendLatency &latencyOf(int worker)
+    {
+        std::atomic<BackendLatency *> &slot = latency[static_cast<std::size_t>(worker)];
+        BackendLatency *recorders = slot.load(std::memory_order_relaxed);
+        if (recorders == nullptr) {
+            recorders = new BackendLatency;
+            slot.store(recorders, std::memory_order_release); // the collector may read it from now on
+        }
+        return *recorders;
+    }
+
     WorkerSlots<BackendCounterSlot> counters;
+    // Written (once, when created) by its own worker only; read by the metrics collector.
+    std::array<std::atomic<BackendLatency *>, kMaxWorkers> latency{};
     // Requests sent to this backend and not finished, over all workers: least-connections and
     // power-of-two compare it, and a draining backend is idle when it reaches zero. Alone on its
     // cache line because every worker writes it.

@@ -3,6 +3,20 @@
 
 namespace fulcrum {
 
+namespace {
+LatencyMetrics latencyMetricsOf(std::shared_ptr<LatencyDistribution> distribution)
+{
+    LatencyMetrics metrics;
+    metrics.count = distribution->count();
+    metrics.p50Us = distribution->valueAtPercentile(50);
+    metrics.p90Us = distribution->valueAtPercentile(90);
+    metrics.p99Us = distribution->valueAtPercentile(99);
+    metrics.p999Us = distribution->valueAtPercentile(99.9);
+    metrics.distribution = std::move(distribution);
+    return metrics;
+}
+} // namespace
+
 std::shared_ptr<MetricsSnapshot> collectMetrics(const PoolTables &tables,
                                                 const WorkerSlots<ListenerCounterSlot> &listeners,
                                                 int workerCount, qint64 uptimeMs)
@@ -48,6 +62,18 @@ std::shared_ptr<MetricsSnapshot> collectMetrics(const PoolTables &tables,
                     metrics.limitRejections[k] += slot.limitRejections[k].value();
                 metrics.retries += slot.retries.value();
             }
+            auto firstByte = std::make_shared<LatencyDistribution>();
+            auto total = std::make_shared<LatencyDistribution>();
+            for (int w = 0; w < workerCount; ++w) {
+                const BackendLatency *recorders =
+                    backend.runtime->latency[static_cast<std::size_t>(w)].load(std::memory_order_acquire);
+                if (recorders == nullptr)
+                    continue;
+                firstByte->add(recorders->firstByte);
+                total->add(recorders->total);
+            }
+            metrics.firstByte = latencyMetricsOf(std::move(firstByte));
+            metrics.responseTime = latencyMetricsOf(std::move(total));
             snapshot->backends.append(metrics);
         }
     }

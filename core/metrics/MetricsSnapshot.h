@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "metrics/LatencyHistogram.h"
+
 #include <QDateTime>
 #include <QList>
 #include <QString>
@@ -9,6 +11,17 @@
 #include <memory>
 
 namespace fulcrum {
+
+// A latency histogram merged over the workers, and the percentiles operators read off it.
+struct LatencyMetrics
+{
+    std::shared_ptr<const LatencyDistribution> distribution; // never null in a published snapshot
+    quint64 count = 0;
+    quint64 p50Us = 0;
+    quint64 p90Us = 0;
+    quint64 p99Us = 0;
+    quint64 p999Us = 0;
+};
 
 struct BackendMetrics
 {
@@ -39,7 +52,9 @@ struct BackendMetrics
     // Requests sent elsewhere because this backend was at a circuit-breaker limit: max_requests,
     // max_connections, max_pending_requests (in LimitKind's order).
     std::array<quint64, 3> limitRejections{};
-    quint64 retries = 0; // attempts on this backend that were retries of a failed one
+    quint64 retries = 0;         // attempts on this backend that were retries of a failed one
+    LatencyMetrics firstByte;    // request sent → response head from the backend
+    LatencyMetrics responseTime; // request head received → response complete
 };
 
 // Totals over every worker at one moment; immutable once published.

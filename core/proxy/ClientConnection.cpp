@@ -268,6 +268,7 @@ bool ClientConnection::startAttempt()
     forwarding.host = routedHost;
     m_upstreamHead.clear();
     writer::upstreamRequestHead(m_upstreamHead, m_request, forwarding);
+    m_attemptStartUs = m_worker.nowUs();
     startUpstream(true);
     return true;
 }
@@ -407,6 +408,8 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
     }
     m_responseStarted = true;
     m_status = head.status;
+    m_backendRuntime->latencyOf(m_worker.index())
+        .firstByte.record(quint64(m_worker.nowUs() - m_attemptStartUs));
     const bool clientTakesChunks = m_request.versionMinor == 1;
     switch (head.framing) {
     case BodyFraming::None:
@@ -458,6 +461,7 @@ void ClientConnection::onUpstreamConnected()
 
 void ClientConnection::onUpstreamResponseComplete()
 {
+    m_backendRuntime->latencyOf(m_worker.index()).total.record(quint64(m_worker.nowUs() - m_exchangeStartUs));
     if (m_responseFraming == ClientBodyFraming::Chunked)
         writer::lastChunk(m_out);
     m_responseComplete = true;

@@ -136,6 +136,7 @@ private:
     qint64 m_requestBodyBytes = 0;
     qint64 m_responseBytes = 0;
     qint64 m_exchangeStartUs = 0;
+    qint64 m_attemptStartUs = 0; // when the current attempt's request head went to the backend
     bool m_requestComplete = false;
     bool m_responseStarted = false;
     bool m_responseComplete = false;

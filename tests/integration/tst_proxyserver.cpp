@@ -28,6 +28,7 @@ class TestProxyServer : public QObject
 private Q_SLOTS:
     void snapshotsCountRequestsPerBackend();
     void applySwitchesTraffic();
+    void snapshotsCarryLatencyPercentiles();
 };
 
 void TestProxyServer::snapshotsCountRequestsPerBackend()
@@ -111,6 +112,48 @@ void TestProxyServer::applySwitchesTraffic()
     for (int i = 0; i < 5; ++i)
         QCOMPARE(client.request(RawClient::get("/")).status, 200);
     QCOMPARE(before.requestCount(), beforeCount);
+}
+
+// The histograms see what the backends really took: one backend answers after 40 ms, the other at
+// once, and the percentiles of each keep them apart.
+void TestProxyServer::snapshotsCarryLatencyPercentiles()
+{
+    constexpr int kRequests = 20;
+    constexpr quint64 kDelayUs = 40'000;
+    FakeBackend slow(u"slow"_s), fast(u"fast"_s);
+    QVERIFY(slow.start());
+    QVERIFY(fast.start());
+    slow.setDefaultBehaviour(Behaviour::fixed().withDelay(int(kDelayUs / 1000)));
+    ProxyServer server;
+    QString error;
+    QVERIFY2(server.start(proxyConfig({backendConfigFor(slow), backendConfigFor(fast)}), &error),
+             qPrintable(error));
+    RawClient client;
+    QVERIFY(client.connectTo(server.boundAddresses().constFirst().port));
+    for (int i = 0; i < 2 * kRequests; ++i)
+        QCOMPARE(client.request(RawClient::get("/")).status, 200);
+
+    QTRY_COMPARE_WITH_TIMEOUT(server.collectSnapshot()->requests, quint64(2 * kRequests), 5000);
+    // Round robin alternates, so each backend served half.
+    QTRY_COMPARE_WITH_TIMEOUT(server.collectSnapshot()->backends.at(0).responseTime.count, quint64(kRequests),
+                              5000);
+    QTRY_COMPARE_WITH_TIMEOUT(server.collectSnapshot()->backends.at(1).responseTime.count, quint64(kRequests),
+                              5000);
+    const MetricsSnapshotPtr settled = server.collectSnapshot();
+    const BackendMetrics &slowMetrics = settled->backends.at(0);
+    const BackendMetrics &fastMetrics = settled->backends.at(1);
+    QCOMPARE(slowMetrics.name, u"slow"_s);
+    QCOMPARE(slowMetrics.firstByte.count, quint64(kRequests));
+    QCOMPARE(slowMetrics.firstByte.distribution->count(), quint64(kRequests));
+    // A percentile is never below the value it stands for, and the backend never answered sooner.
+    QVERIFY2(slowMetrics.firstByte.p50Us >= kDelayUs,
+             qPrintable(QString::number(slowMetrics.firstByte.p50Us)));
+    QVERIFY(slowMetrics.responseTime.p50Us >= slowMetrics.firstByte.p50Us);
+    QVERIFY(slowMetrics.firstByte.p50Us <= slowMetrics.firstByte.p90Us);
+    QVERIFY(slowMetrics.firstByte.p90Us <= slowMetrics.firstByte.p99Us);
+    QVERIFY(slowMetrics.firstByte.p99Us <= slowMetrics.firstByte.p999Us);
+    QVERIFY2(fastMetrics.firstByte.p50Us < kDelayUs,
+             qPrintable(QString::number(fastMetrics.firstByte.p50Us)));
 }
 
 QTEST_GUILESS_MAIN(TestProxyServer)
