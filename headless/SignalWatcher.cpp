@@ -25,7 +25,7 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent) {}
 
 SignalWatcher::~SignalWatcher()
 {
-    for (const int signalNumber : {SIGTERM, SIGINT, SIGHUP})
+    for (const int signalNumber : {SIGTERM, SIGINT, SIGHUP, SIGUSR1})
         std::signal(signalNumber, SIG_DFL);
 }
 
@@ -41,7 +41,7 @@ bool SignalWatcher::install(QString *error)
     action.sa_handler = &forwardSignal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    for (const int signalNumber : {SIGTERM, SIGINT, SIGHUP}) {
+    for (const int signalNumber : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) {
         if (::sigaction(signalNumber, &action, nullptr) != 0) {
             *error = QString::fromLocal8Bit(strerror(errno));
             return false;
@@ -57,6 +57,8 @@ void SignalWatcher::onReadable()
     while (::read(g_signalPipe[1], &byte, 1) == 1) {
         if (byte == SIGHUP)
             Q_EMIT reloadRequested();
+        else if (byte == SIGUSR1)
+            Q_EMIT snapshotRequested();
         else
             Q_EMIT terminateRequested(byte);
     }

@@ -8,7 +8,7 @@
 
 namespace fulcrum {
 
-// Turns SIGTERM, SIGINT and SIGHUP into Qt signals on the main thread. The handler only writes the
+// Turns SIGTERM, SIGINT, SIGHUP and SIGUSR1 into Qt signals on the main thread. The handler only writes the
 // signal number to a socket pair (the one async-signal-safe way out); the event loop does the rest.
 class SignalWatcher final : public QObject
 {
@@ -22,6 +22,7 @@ public:
 Q_SIGNALS:
     void terminateRequested(int signalNumber);
     void reloadRequested();
+    void snapshotRequested(); // SIGUSR1
 
 private:
     void onReadable();

@@ -4,9 +4,12 @@
 #include "config/CommandLine.h"
 #include "config/ConfigValues.h"
 #include "demo/DemoBackends.h"
+#include "metrics/SnapshotFiles.h"
 #include "proxy/ProxyServer.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QTimer>
 
 #include <csignal>
 #include <cstdio>
@@ -142,6 +145,30 @@ int main(int argc, char **argv)
                          qInfo("route %s: split %s -> %s (%s)", qPrintable(route), qPrintable(from),
                                qPrintable(to), qPrintable(reason));
                      });
+    const ExportInfo exportInfo{QStringLiteral(FULCRUM_VERSION), QDateTime::currentSecsSinceEpoch()};
+    const auto writeSnapshot = [&server, &config, &exportInfo](bool onRequest) {
+        QString snapshotError;
+        const QStringList written =
+            writeSnapshotFiles(*server.collectSnapshot(), config.snapshotFiles, exportInfo, &snapshotError);
+        // A failed write leaves the proxy serving: only the snapshot is lost, and the log says why.
+        if (!snapshotError.isEmpty())
+            qWarning("cannot write snapshot: %s", qPrintable(snapshotError));
+        else if (onRequest)
+            qInfo("snapshot written: %s", qPrintable(written.join(u", "_s)));
+    };
+    QTimer snapshotTimer;
+    if (config.snapshotFiles.enabled()) {
+        QObject::connect(&signals, &SignalWatcher::snapshotRequested, &app,
+                         [&writeSnapshot] { writeSnapshot(true); });
+        if (config.snapshotFiles.everySeconds > 0) {
+            QObject::connect(&snapshotTimer, &QTimer::timeout, &app,
+                             [&writeSnapshot] { writeSnapshot(false); });
+            snapshotTimer.start(config.snapshotFiles.everySeconds * 1000);
+        }
+    } else {
+        QObject::connect(&signals, &SignalWatcher::snapshotRequested, &app,
+                         [] { qWarning("SIGUSR1: no --snapshot-dir to write a snapshot to"); });
+    }
     QObject::connect(&server, &ProxyServer::drained, &app, [](bool complete) {
         qInfo(complete ? "drained, exiting" : "drain timeout, exiting with requests cut short");
         QCoreApplication::exit(0);

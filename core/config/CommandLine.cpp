@@ -69,6 +69,19 @@ const QList<OptionSpec> &optionSpecs()
          u"Retry a failed request up to N times, 0..10, each on another backend, when it is safe to (see "
          u"docs/configuration.md); 0 turns retries off. Default: 2."_s},
         {{u"workers"_s}, u"N"_s, u"Worker threads, 0..64; 0 starts one per CPU core. Default: 0."_s},
+        {{u"snapshot-dir"_s},
+         u"DIR"_s,
+         u"Write metrics snapshots into DIR (which must exist): on SIGUSR1, and every --snapshot-every "
+         u"seconds "
+         u"when given. Each file is written whole or not at all."_s},
+        {{u"snapshot-every"_s},
+         u"S"_s,
+         u"Write a snapshot every S seconds, 1..86400. Needs --snapshot-dir."_s},
+        {{u"snapshot-format"_s},
+         u"LIST"_s,
+         u"Comma-separated formats of each snapshot: json, csv, prom (Prometheus text). Needs "
+         u"--snapshot-dir. "
+         u"Default: json."_s},
         {{u"config"_s}, u"FILE"_s, u"Read the JSON configuration FILE; the other flags override it."_s},
         {{u"check-config"_s},
          {},
@@ -310,6 +323,42 @@ void readBalancing(const QCommandLineParser &parser, CommandLineOptions &options
         options.slowStartMs = static_cast<int>(*slowStart);
 }
 
+Parsed<qint64> parseSnapshotEvery(QStringView text)
+{
+    return parseInteger(text, ranges::snapshotEverySeconds);
+}
+
+// A flag naming a file or directory: what (a file, a directory) says what an empty value fails to name.
+void readPath(const QCommandLineParser &parser, const QString &flag, const QString &what, QString &target,
+              QList<ConfigError> &errors)
+{
+    if (const std::optional<QString> text = lastValue(parser, flag)) {
+        if (text->isEmpty())
+            addFlagError(errors, flag, *text, u"must name "_s + what);
+        else
+            target = *text;
+    }
+}
+
+void readSnapshotFiles(const QCommandLineParser &parser, CommandLineOptions &options,
+                       QList<ConfigError> &errors)
+{
+    readPath(parser, u"snapshot-dir"_s, u"a directory"_s, options.snapshotDir, errors);
+    std::optional<qint64> every;
+    readParsed(parser, u"snapshot-every"_s, parseSnapshotEvery, every, errors);
+    if (every)
+        options.snapshotEverySeconds = static_cast<int>(*every);
+    readParsed(parser, u"snapshot-format"_s, parseSnapshotFormats, options.snapshotFormats, errors);
+    const std::pair<bool, QString> needingDir[] = {
+        {options.snapshotEverySeconds.has_value(), u"snapshot-every"_s},
+        {options.snapshotFormats.has_value(), u"snapshot-format"_s},
+    };
+    for (const auto &[given, name] : needingDir) {
+        if (given && options.snapshotDir.isEmpty())
+            addFlagError(errors, name, QString(), u"needs --snapshot-dir"_s);
+    }
+}
+
 void readScalars(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
 {
     const QString workersFlag = u"workers"_s;
@@ -320,13 +369,7 @@ void readScalars(const QCommandLineParser &parser, CommandLineOptions &options, 
         else
             addFlagError(errors, workersFlag, *text, workers.error);
     }
-    const QString configFlag = u"config"_s;
-    if (const std::optional<QString> text = lastValue(parser, configFlag)) {
-        if (text->isEmpty())
-            addFlagError(errors, configFlag, *text, u"must name a file"_s);
-        else
-            options.configFile = *text;
-    }
+    readPath(parser, u"config"_s, u"a file"_s, options.configFile, errors);
     const QString logFormatFlag = u"log-format"_s;
     if (const std::optional<QString> text = lastValue(parser, logFormatFlag)) {
         const Parsed<LogFormat> format = parseLogFormat(*text);
@@ -468,6 +511,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     readBalancing(parser, result.options, result.errors);
     readResilience(parser, result.options, result.errors);
     readScalars(parser, result.options, result.errors);
+    readSnapshotFiles(parser, result.options, result.errors);
     return result;
 }
 
@@ -502,6 +546,10 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
         config.logFormat = *options.logFormat;
     if (options.accessLog)
         config.accessLog = *options.accessLog;
+    config.snapshotFiles.dir = options.snapshotDir;
+    config.snapshotFiles.everySeconds = options.snapshotEverySeconds.value_or(0);
+    if (options.snapshotFormats)
+        config.snapshotFiles.formats = *options.snapshotFormats;
 
     requireBackends(options, fileLoaded, result);
     return result;

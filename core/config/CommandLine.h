@@ -32,8 +32,11 @@ struct CommandLineOptions
     std::optional<LogFormat> logFormat;       // --log-format
     std::optional<bool> accessLog;            // --access-log on|off
     bool demo = false;                        // --demo
-    bool showHelp = false;                    // --help / -h
-    bool showVersion = false;                 // --version / -v
+    QString snapshotDir;                      // --snapshot-dir; empty: none
+    std::optional<int> snapshotEverySeconds;  // --snapshot-every
+    std::optional<QList<SnapshotFormat>> snapshotFormats; // --snapshot-format
+    bool showHelp = false;                                // --help / -h
+    bool showVersion = false;                             // --version / -v
 
     friend bool operator==(const CommandLineOptions &, const CommandLineOptions &) = default;
 };

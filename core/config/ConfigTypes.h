@@ -156,4 +156,21 @@ struct Limits
     friend bool operator==(const Limits &, const Limits &) = default;
 };
 
+enum class SnapshotFormat
+{
+    Json,       // "json"
+    Csv,        // "csv"
+    Prometheus, // "prom"
+};
+
+// Metrics snapshots written to files: every everySeconds (0: only on SIGUSR1), one file per format.
+struct SnapshotFilesConfig
+{
+    QString dir; // empty: no files
+    int everySeconds = 0;
+    QList<SnapshotFormat> formats{SnapshotFormat::Json};
+    bool enabled() const { return !dir.isEmpty(); }
+    friend bool operator==(const SnapshotFilesConfig &, const SnapshotFilesConfig &) = default;
+};
+
 } // namespace fulcrum

@@ -304,6 +304,36 @@ Parsed<LogFormat> parseLogFormat(QStringView text)
     return reject(u"must be \"text\" or \"json\""_s);
 }
 
+Parsed<QList<SnapshotFormat>> parseSnapshotFormats(QStringView text)
+{
+    constexpr SnapshotFormat all[] = {SnapshotFormat::Json, SnapshotFormat::Csv, SnapshotFormat::Prometheus};
+    QList<SnapshotFormat> formats;
+    for (const QStringView word : text.split(u',')) {
+        const auto known = std::find_if(std::begin(all), std::end(all), [word](SnapshotFormat format) {
+            return snapshotFormatName(format) == word;
+        });
+        if (known == std::end(all))
+            return reject(u"must be a comma-separated list of json, csv and prom"_s);
+        if (formats.contains(*known))
+            return reject(u"names %1 twice"_s.arg(word));
+        formats.append(*known);
+    }
+    return formats;
+}
+
+QString snapshotFormatName(SnapshotFormat format)
+{
+    switch (format) {
+    case SnapshotFormat::Json:
+        return u"json"_s;
+    case SnapshotFormat::Csv:
+        return u"csv"_s;
+    case SnapshotFormat::Prometheus:
+        return u"prom"_s;
+    }
+    return {};
+}
+
 QString logFormatName(LogFormat format)
 {
     switch (format) {

@@ -47,6 +47,7 @@ struct IntRange
 
 namespace ranges {
 inline constexpr IntRange workers{0, 64};
+inline constexpr IntRange snapshotEverySeconds{1, 86'400};
 inline constexpr IntRange weight{0, 1000};
 inline constexpr IntRange timeoutMs{1, 86'400'000};
 inline constexpr IntRange maxHeaderBytes{1024, 1024 * 1024};
@@ -100,6 +101,10 @@ QString checkBackendName(QStringView name);
 
 // "text" or "json".
 Parsed<LogFormat> parseLogFormat(QStringView text);
+// "json,csv,prom": each at most once, at least one.
+Parsed<QList<SnapshotFormat>> parseSnapshotFormats(QStringView text);
+// "json", "csv" or "prom": also the file name extension.
+QString snapshotFormatName(SnapshotFormat format);
 QString logFormatName(LogFormat format);
 
 // "round-robin", "least-connections", "power-of-two", "random" or "consistent-hash".

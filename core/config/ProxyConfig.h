@@ -28,6 +28,7 @@ struct ProxyConfig
     LogFormat logFormat = LogFormat::Text;
     bool accessLog = true;
     int metricsIntervalMs = 1'000;
+    SnapshotFilesConfig snapshotFiles; // --snapshot-dir, --snapshot-every, --snapshot-format
     // Several pools behind the listener, and the routes that choose among them (first match wins).
     QList<PoolConfig> pools;
     QList<RouteConfig> routes;

@@ -211,6 +211,14 @@ void TestCommandLine::validFlags_data()
                                 << OptionsEdit([](CommandLineOptions &o) { o.workers = 64; });
     QTest::newRow("workers last wins") << argv({"--workers", "2", "--workers", "3"})
                                        << OptionsEdit([](CommandLineOptions &o) { o.workers = 3; });
+    QTest::newRow("snapshot files")
+        << argv({"--snapshot-dir", "/var/lib/fulcrum", "--snapshot-every", "60", "--snapshot-format",
+                 "prom,json"})
+        << OptionsEdit([](CommandLineOptions &o) {
+               o.snapshotDir = u"/var/lib/fulcrum"_s;
+               o.snapshotEverySeconds = 60;
+               o.snapshotFormats = QList<SnapshotFormat>{SnapshotFormat::Prometheus, SnapshotFormat::Json};
+           });
     QTest::newRow("config") << argv({"--config", "/etc/fulcrum/fulcrum.json"})
                             << OptionsEdit([](CommandLineOptions &o) {
                                    o.configFile = u"/etc/fulcrum/fulcrum.json"_s;
@@ -312,6 +320,17 @@ void TestCommandLine::invalidFlags_data()
         QTest::newRow(name) << arguments << QString::fromUtf8(field)
                             << (value ? QString::fromUtf8(value) : QString()) << QString::fromUtf8(reason);
     };
+
+    row("snapshot format unknown", argv({"--snapshot-dir", "/tmp", "--snapshot-format", "json,xml"}),
+        "--snapshot-format", "json,xml", "must be a comma-separated list of json, csv and prom");
+    row("snapshot format twice", argv({"--snapshot-dir", "/tmp", "--snapshot-format", "csv,csv"}),
+        "--snapshot-format", "csv,csv", "names csv twice");
+    row("snapshot every zero", argv({"--snapshot-dir", "/tmp", "--snapshot-every", "0"}), "--snapshot-every",
+        "0", "must be an integer from 1 to 86400");
+    row("snapshot every without dir", argv({"--snapshot-every", "5"}), "--snapshot-every", nullptr,
+        "needs --snapshot-dir");
+    row("snapshot format without dir", argv({"--snapshot-format", "csv"}), "--snapshot-format", nullptr,
+        "needs --snapshot-dir");
 
     // --listen: the address parser itself is covered row by row in tst_configloader
     row("listen no port", argv({"--listen", "127.0.0.1"}), "--listen", "127.0.0.1", "missing port");
