@@ -141,8 +141,8 @@ void UpstreamConnection::onReadyRead()
             fail(UpstreamError::InvalidResponse, m_parser.failure().reason);
             return;
         }
-        if (m_handler != nullptr)
-            m_handler->onUpstreamReadDone();
+        // A complete response is handed over whole by the completion, which flushes it to the client: so
+        // the exchange is accounted for (counted, timed) before the client can see the end of it.
         if (m_responseComplete && m_handler != nullptr) {
             m_parser.resume();
             // Bytes after a complete response were never asked for: the connection cannot be trusted.
@@ -151,6 +151,8 @@ void UpstreamConnection::onReadyRead()
             m_handler->onUpstreamResponseComplete();
             return;
         }
+        if (m_handler != nullptr)
+            m_handler->onUpstreamReadDone();
     }
 }
 
