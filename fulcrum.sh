@@ -17,7 +17,7 @@ SELF=$(readlink -f "$0")
 cd "$(dirname "$SELF")"
 
 PACKAGES=(build-essential cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-charts-dev
-    qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus)
+    qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus chromium)
 FULCRUMD=build/release/headless/fulcrumd
 
 section() { printf '\n==== %s ====\n' "$*"; }
@@ -83,9 +83,11 @@ stop_demo() {
 
 demo() {
     setup
-    local port=8080 i body bodies=()
+    local port=8080 admin=9901 i body bodies=() token
     [[ -x $FULCRUMD ]] || die "$FULCRUMD was not built"
-    if port_in_use "$port"; then die "127.0.0.1:$port is already in use; stop what listens there and retry"; fi
+    for i in "$port" "$admin"; do
+        if port_in_use "$i"; then die "127.0.0.1:$i is already in use; stop what listens there and retry"; fi
+    done
 
     section "demo: $FULCRUMD --demo --listen 127.0.0.1:$port"
     DEMO_LOG=$(mktemp /tmp/fulcrum-demo.XXXXXX.log)
@@ -97,10 +99,10 @@ demo() {
 
     for ((i = 0; i < 100; i++)); do # up to 10 s to start listening
         kill -0 "$DEMO_PID" 2>/dev/null || { cat "$DEMO_LOG" >&2; die "fulcrumd exited during start-up"; }
-        if port_in_use "$port"; then break; fi
+        if port_in_use "$port" && port_in_use "$admin"; then break; fi
         sleep 0.1
     done
-    port_in_use "$port" || { cat "$DEMO_LOG" >&2; die "fulcrumd does not listen on 127.0.0.1:$port"; }
+    port_in_use "$admin" || { cat "$DEMO_LOG" >&2; die "fulcrumd does not listen on 127.0.0.1:$port and :$admin"; }
     cat "$DEMO_LOG"
 
     section "demo: 12 requests to http://127.0.0.1:$port/"
@@ -111,6 +113,22 @@ demo() {
     done
     section "demo: distribution"
     printf '%s\n' "${bodies[@]}" | sort | uniq -c
+
+    token=$(sed -n 's/.*admin API token for this demo run: //p' "$DEMO_LOG")
+    [[ -n $token ]] || die "fulcrumd logged no admin token"
+    section "demo: admin API: alpha to weight 4, gamma to maintenance"
+    curl -sS --max-time 5 -X PATCH -H "Authorization: Bearer $token" \
+        -d '[{"name": "alpha", "weight": 4}, {"name": "gamma", "state": "maintenance"}]' \
+        "http://127.0.0.1:$admin/api/v1/backends" || die "the admin API refused the change"
+    echo
+    section "demo: 10 more requests"
+    bodies=()
+    for ((i = 1; i <= 10; i++)); do
+        body=$(curl -sS --max-time 5 "http://127.0.0.1:$port/") || die "request $i failed"
+        bodies+=("$body")
+    done
+    printf '%s\n' "${bodies[@]}" | sort | uniq -c
+    echo "status page: http://127.0.0.1:$admin/   metrics: http://127.0.0.1:$admin/metrics"
 
     if [[ -t 0 ]]; then
         section "demo: fulcrumd keeps running on http://127.0.0.1:$port/ (try: curl http://127.0.0.1:$port/); Ctrl-C stops it"

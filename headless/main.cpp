@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "LogOutput.h"
 #include "SignalWatcher.h"
+#include "admin/AdminServer.h"
 #include "config/CommandLine.h"
 #include "config/ConfigValues.h"
+#include "control/RuntimeStateKeeper.h"
 #include "demo/DemoBackends.h"
 #include "metrics/SnapshotFiles.h"
 #include "proxy/ProxyServer.h"
@@ -13,6 +15,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
@@ -123,6 +126,21 @@ int main(int argc, char **argv)
     }
 
     ProxyServer server;
+
+    // Runtime state (--state-file): the changes people made at runtime are put back into the configuration
+    // before it runs, and saved again on every change.
+    std::unique_ptr<RuntimeStateKeeper> stateKeeper;
+    if (!config.stateFile.isEmpty()) {
+        stateKeeper =
+            std::make_unique<RuntimeStateKeeper>(config.stateFile, server.backends(), server.routing());
+        if (!stateKeeper->restore(config, &error)) {
+            qCritical("%s", qPrintable(error));
+            return 1;
+        }
+        qInfo("runtime state kept in %s", qPrintable(config.stateFile));
+    }
+    // End of runtime state.
+
     if (!server.start(config, &error)) {
         qCritical("%s", qPrintable(error));
         return 1;
@@ -186,17 +204,16 @@ int main(int argc, char **argv)
               config.timeouts.drainMs);
         server.drain();
     });
-    QObject::connect(&signals, &SignalWatcher::reloadRequested, &app, [&] {
-        if (options.configFile.isEmpty()) {
-            qWarning("SIGHUP: no --config file to reload");
-            return;
-        }
+    // SIGHUP and the admin API reload alike: the whole file is checked before anything changes.
+    ProxyConfig running = config;
+    const auto reloadConfiguration = [&](const QString &reason, QString *reloadError) {
         const ConfigLoadResult reloaded = resolveConfig(options);
         if (!reloaded.ok()) {
+            QStringList problems;
             for (const ConfigError &configError : reloaded.errors)
-                qWarning("reload refused, keeping the running configuration: %s",
-                         qPrintable(configError.toString()));
-            return;
+                problems.append(configError.toString());
+            *reloadError = problems.join(u"; "_s);
+            return false;
         }
         ProxyConfig next = reloaded.config;
         if (next.backends.isEmpty() && next.pools.isEmpty() && options.demo) {
@@ -206,23 +223,60 @@ int main(int argc, char **argv)
         QHash<QString, BalancingConfig> balancingBefore;
         for (const QString &pool : server.backends().poolNames())
             balancingBefore.insert(pool, server.backends().balancing(pool));
-        QString reloadError;
-        if (!server.applyRouting(next, u"SIGHUP reload"_s, &reloadError)) {
-            qWarning("reload refused, keeping the running configuration: %s", qPrintable(reloadError));
-            return;
-        }
+        if (stateKeeper && !stateKeeper->restore(next, reloadError)) // runtime state (--state-file)
+            return false;
+        if (!server.applyRouting(next, reason, reloadError))
+            return false;
         for (const PoolConfig &pool : next.effectivePools()) {
             const auto before = balancingBefore.constFind(pool.name);
             if (before == balancingBefore.cend())
-                qInfo("pool %s added: %s (SIGHUP reload)", qPrintable(pool.name),
-                      qPrintable(describeBalancing(pool.balancing)));
+                qInfo("pool %s added: %s (%s)", qPrintable(pool.name),
+                      qPrintable(describeBalancing(pool.balancing)), qPrintable(reason));
             else if (!(*before == pool.balancing))
-                qInfo("pool %s balancing: %s -> %s (SIGHUP reload)", qPrintable(pool.name),
-                      qPrintable(describeBalancing(*before)), qPrintable(describeBalancing(pool.balancing)));
+                qInfo("pool %s balancing: %s -> %s (%s)", qPrintable(pool.name),
+                      qPrintable(describeBalancing(*before)), qPrintable(describeBalancing(pool.balancing)),
+                      qPrintable(reason));
         }
-        warnAboutRestartOnlyChanges(config, reloaded.config);
-        qInfo("configuration reloaded from %s", qPrintable(options.configFile));
+        warnAboutRestartOnlyChanges(running, reloaded.config);
+        running = next;
+        qInfo("configuration reloaded from %s (%s)", qPrintable(options.configFile), qPrintable(reason));
+        return true;
+    };
+    QObject::connect(&signals, &SignalWatcher::reloadRequested, &app, [&] {
+        if (options.configFile.isEmpty()) {
+            qWarning("SIGHUP: no --config file to reload");
+            return;
+        }
+        QString reloadError;
+        if (!reloadConfiguration(u"SIGHUP reload"_s, &reloadError))
+            qWarning("reload refused, keeping the running configuration: %s", qPrintable(reloadError));
     });
+
+    std::unique_ptr<AdminApi> adminApi;
+    std::unique_ptr<AdminServer> adminServer;
+    if (config.admin.enabled()) {
+        AdminSettings settings;
+        settings.token = config.admin.token;
+        settings.loopbackListener = config.admin.listen->address.isLoopback();
+        settings.exportInfo = exportInfo;
+        AdminHooks hooks;
+        if (!options.configFile.isEmpty())
+            hooks.reload = reloadConfiguration;
+        hooks.completeBackend = [&running](const BackendConfig &backend, const QString &pool) {
+            return running.withPoolSettings(backend, pool);
+        };
+        adminApi = std::make_unique<AdminApi>(server, settings, hooks);
+        adminServer = std::make_unique<AdminServer>(*adminApi);
+        if (!adminServer->listen(*config.admin.listen, &error)) {
+            qCritical("%s", qPrintable(error));
+            return 1;
+        }
+        qInfo("admin API listening on http://%s/", qPrintable(adminServer->boundAddress().toString()));
+        if (config.admin.generatedToken)
+            qInfo("admin API token for this demo run: %s", config.admin.token.constData());
+        else if (config.admin.token.isEmpty())
+            qInfo("admin API: no token set, so it serves reads only (see --admin-token-file)");
+    }
 
     return app.exec();
 }

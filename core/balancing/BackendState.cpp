@@ -34,4 +34,27 @@ std::optional<BackendState> parseBackendState(QStringView text)
     return std::nullopt;
 }
 
+QString adminStateName(BackendState operatorState)
+{
+    switch (operatorState) {
+    case BackendState::Draining:
+        return u"drain"_s;
+    case BackendState::Maintenance:
+        return u"maintenance"_s;
+    case BackendState::Up:
+    case BackendState::Down: // health's verdict, never an admin state
+        break;
+    }
+    return u"up"_s;
+}
+
+std::optional<BackendState> parseAdminState(QStringView text)
+{
+    for (const BackendState state : {BackendState::Up, BackendState::Draining, BackendState::Maintenance}) {
+        if (text == adminStateName(state))
+            return state;
+    }
+    return std::nullopt;
+}
+
 } // namespace fulcrum

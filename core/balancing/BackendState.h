@@ -20,4 +20,9 @@ enum class BackendState
 QString backendStateName(BackendState state);
 std::optional<BackendState> parseBackendState(QStringView text);
 
+// "up", "drain", "maintenance": the states people set (the admin API, the state file), where down is
+// not one, since only health checks decide it.
+QString adminStateName(BackendState operatorState);
+std::optional<BackendState> parseAdminState(QStringView text);
+
 } // namespace fulcrum

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "CommandLine.h"
 
+#include "AdminResolution.h"
 #include "ConfigValues.h"
 
 #include <QCommandLineOption>
@@ -72,16 +73,30 @@ const QList<OptionSpec> &optionSpecs()
         {{u"snapshot-dir"_s},
          u"DIR"_s,
          u"Write metrics snapshots into DIR (which must exist): on SIGUSR1, and every --snapshot-every "
-         u"seconds "
-         u"when given. Each file is written whole or not at all."_s},
+         u"seconds when given. Each file is written whole or not at all. Replaces the config file's "
+         u"snapshots.dir."_s},
         {{u"snapshot-every"_s},
          u"S"_s,
-         u"Write a snapshot every S seconds, 1..86400. Needs --snapshot-dir."_s},
+         u"Write a snapshot every S seconds, 1..86400. Needs a snapshot directory (--snapshot-dir or the "
+         u"config file's)."_s},
         {{u"snapshot-format"_s},
          u"LIST"_s,
-         u"Comma-separated formats of each snapshot: json, csv, prom (Prometheus text). Needs "
-         u"--snapshot-dir. "
-         u"Default: json."_s},
+         u"Comma-separated formats of each snapshot: json, csv, prom (Prometheus text). Needs a snapshot "
+         u"directory. Default: json."_s},
+        {{u"admin"_s},
+         u"ADDR:PORT"_s,
+         u"Serve the admin API, metrics and status page on ADDR:PORT (port 0 picks a free port). An "
+         u"address other than loopback needs a token. Replaces the config file's admin.listen. Default: "
+         u"off (127.0.0.1:9901 with --demo)."_s},
+        {{u"admin-token-file"_s},
+         u"FILE"_s,
+         u"Read the admin API's bearer token from FILE (surrounding white space is ignored). Without it, "
+         u"the token is taken from the environment variable FULCRUM_ADMIN_TOKEN."_s},
+        {{u"state-file"_s},
+         u"FILE"_s,
+         u"Keep runtime changes (weights, admin states, added and removed backends, split weights) in "
+         u"FILE and restore them at start and on reload; a backend or split whose config entry changed "
+         u"since takes the config's values."_s},
         {{u"config"_s}, u"FILE"_s, u"Read the JSON configuration FILE; the other flags override it."_s},
         {{u"check-config"_s},
          {},
@@ -349,14 +364,13 @@ void readSnapshotFiles(const QCommandLineParser &parser, CommandLineOptions &opt
     if (every)
         options.snapshotEverySeconds = static_cast<int>(*every);
     readParsed(parser, u"snapshot-format"_s, parseSnapshotFormats, options.snapshotFormats, errors);
-    const std::pair<bool, QString> needingDir[] = {
-        {options.snapshotEverySeconds.has_value(), u"snapshot-every"_s},
-        {options.snapshotFormats.has_value(), u"snapshot-format"_s},
-    };
-    for (const auto &[given, name] : needingDir) {
-        if (given && options.snapshotDir.isEmpty())
-            addFlagError(errors, name, QString(), u"needs --snapshot-dir"_s);
-    }
+}
+
+void readOperations(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    readParsed(parser, u"admin"_s, parseListenAddress, options.adminListen, errors);
+    readPath(parser, u"admin-token-file"_s, u"a file"_s, options.adminTokenFile, errors);
+    readPath(parser, u"state-file"_s, u"a file"_s, options.stateFile, errors);
 }
 
 void readScalars(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
@@ -469,6 +483,47 @@ void rejectFlagsForPools(const CommandLineOptions &options, QList<ConfigError> &
     }
 }
 
+// The file's "snapshots" may give the directory the other flags need, so they are checked together.
+void mergeSnapshotFiles(const CommandLineOptions &options, bool fileLoaded, ConfigLoadResult &result)
+{
+    SnapshotFilesConfig &files = result.config.snapshotFiles;
+    if (!options.snapshotDir.isEmpty())
+        files.dir = options.snapshotDir;
+    if (options.snapshotEverySeconds)
+        files.everySeconds = *options.snapshotEverySeconds;
+    if (options.snapshotFormats)
+        files.formats = *options.snapshotFormats;
+    // A broken file may have lost its own directory to the errors already reported.
+    if (files.enabled() || !fileLoaded)
+        return;
+    const std::pair<bool, QString> needingDir[] = {
+        {options.snapshotEverySeconds.has_value(), u"snapshot-every"_s},
+        {options.snapshotFormats.has_value(), u"snapshot-format"_s},
+    };
+    for (const auto &[given, name] : needingDir) {
+        if (given)
+            addFlagError(result.errors, name, QString(),
+                         u"needs --snapshot-dir (or \"snapshots\": {\"dir\": ...} in the config file)"_s);
+    }
+}
+
+void mergeOperations(const CommandLineOptions &options, ConfigLoadResult &result)
+{
+    ProxyConfig &config = result.config;
+    if (options.adminListen)
+        config.admin.listen = *options.adminListen;
+    if (!options.adminTokenFile.isEmpty())
+        config.admin.tokenFile = options.adminTokenFile;
+    if (!options.stateFile.isEmpty())
+        config.stateFile = options.stateFile;
+    AdminFieldNames fields;
+    if (options.adminListen)
+        fields.listen = flag(u"admin"_s);
+    if (!options.adminTokenFile.isEmpty())
+        fields.tokenFile = flag(u"admin-token-file"_s);
+    resolveAdmin(config.admin, options.demo, qgetenv("FULCRUM_ADMIN_TOKEN"), fields, result.errors);
+}
+
 void requireBackends(const CommandLineOptions &options, bool fileLoaded, ConfigLoadResult &result)
 {
     const ProxyConfig &config = result.config;
@@ -512,6 +567,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     readResilience(parser, result.options, result.errors);
     readScalars(parser, result.options, result.errors);
     readSnapshotFiles(parser, result.options, result.errors);
+    readOperations(parser, result.options, result.errors);
     return result;
 }
 
@@ -546,12 +602,9 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
         config.logFormat = *options.logFormat;
     if (options.accessLog)
         config.accessLog = *options.accessLog;
-    config.snapshotFiles.dir = options.snapshotDir;
-    config.snapshotFiles.everySeconds = options.snapshotEverySeconds.value_or(0);
-    if (options.snapshotFormats)
-        config.snapshotFiles.formats = *options.snapshotFormats;
-
+    mergeSnapshotFiles(options, fileLoaded, result);
     requireBackends(options, fileLoaded, result);
+    mergeOperations(options, result);
     return result;
 }
 

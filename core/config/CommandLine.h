@@ -35,6 +35,9 @@ struct CommandLineOptions
     QString snapshotDir;                      // --snapshot-dir; empty: none
     std::optional<int> snapshotEverySeconds;  // --snapshot-every
     std::optional<QList<SnapshotFormat>> snapshotFormats; // --snapshot-format
+    std::optional<ListenAddress> adminListen;             // --admin
+    QString adminTokenFile;                               // --admin-token-file; empty: none
+    QString stateFile;                                    // --state-file; empty: none
     bool showHelp = false;                                // --help / -h
     bool showVersion = false;                             // --version / -v
 
@@ -64,6 +67,9 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments);
 // --hash-key, --sticky-cookie, --slow-start, --panic-mode, --health-check, --retries) are errors: the
 // pools were resolved from the file. Without a file or --listen it listens on 127.0.0.1:8080. At least
 // one backend is required (in some pool, when there are pools; else from the file, --backend or --demo).
+// --snapshot-every and --snapshot-format need a snapshot directory, from the flag or the file. Last, the
+// admin API is resolved (resolveAdmin): --demo turns it on, the token is read from its file or
+// FULCRUM_ADMIN_TOKEN, and a listener beyond loopback without a token is an error.
 ConfigLoadResult resolveConfig(const CommandLineOptions &options);
 
 // What --help prints.

@@ -3,6 +3,7 @@
 
 #include "ConfigValues.h"
 #include "JsonFieldReader.h"
+#include "OperationsReader.h"
 #include "PoolReader.h"
 #include "RouteReader.h"
 #include "RoutingValidation.h"
@@ -174,6 +175,7 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverride
     readParsed(root, "log_format"_L1, parseLogFormat, config.logFormat);
     root.readBoolean("access_log"_L1, config.accessLog);
     root.readInteger("metrics_interval_ms"_L1, ranges::metricsIntervalMs, config.metricsIntervalMs);
+    readOperations(root, config);
     readRouting(root, config, topLevel, overrides);
     root.reportUnknown();
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QByteArray>
 #include <QHostAddress>
 #include <QList>
 #include <QString>
+
+#include <optional>
 
 // The parts a configuration is made of; ProxyConfig.h puts them together.
 namespace fulcrum {
@@ -171,6 +174,18 @@ struct SnapshotFilesConfig
     QList<SnapshotFormat> formats{SnapshotFormat::Json};
     bool enabled() const { return !dir.isEmpty(); }
     friend bool operator==(const SnapshotFilesConfig &, const SnapshotFilesConfig &) = default;
+};
+
+// The admin API's listener, apart from the traffic: off while listen is unset.
+struct AdminConfig
+{
+    std::optional<ListenAddress> listen;
+    QString tokenFile; // empty: the token comes from FULCRUM_ADMIN_TOKEN, if set
+    // Resolved from the token file or the environment (only while the admin API is on); empty: none.
+    QByteArray token;
+    bool generatedToken = false; // made up for --demo, so the demo can be steered; worth logging
+    bool enabled() const { return listen.has_value(); }
+    friend bool operator==(const AdminConfig &, const AdminConfig &) = default;
 };
 
 } // namespace fulcrum

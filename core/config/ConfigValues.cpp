@@ -304,19 +304,27 @@ Parsed<LogFormat> parseLogFormat(QStringView text)
     return reject(u"must be \"text\" or \"json\""_s);
 }
 
-Parsed<QList<SnapshotFormat>> parseSnapshotFormats(QStringView text)
+Parsed<SnapshotFormat> parseSnapshotFormat(QStringView text)
 {
     constexpr SnapshotFormat all[] = {SnapshotFormat::Json, SnapshotFormat::Csv, SnapshotFormat::Prometheus};
+    const auto known = std::find_if(std::begin(all), std::end(all), [text](SnapshotFormat format) {
+        return snapshotFormatName(format) == text;
+    });
+    if (known == std::end(all))
+        return reject(u"must be \"json\", \"csv\" or \"prom\""_s);
+    return *known;
+}
+
+Parsed<QList<SnapshotFormat>> parseSnapshotFormats(QStringView text)
+{
     QList<SnapshotFormat> formats;
     for (const QStringView word : text.split(u',')) {
-        const auto known = std::find_if(std::begin(all), std::end(all), [word](SnapshotFormat format) {
-            return snapshotFormatName(format) == word;
-        });
-        if (known == std::end(all))
+        const Parsed<SnapshotFormat> format = parseSnapshotFormat(word);
+        if (!format.ok())
             return reject(u"must be a comma-separated list of json, csv and prom"_s);
-        if (formats.contains(*known))
+        if (formats.contains(format.value))
             return reject(u"names %1 twice"_s.arg(word));
-        formats.append(*known);
+        formats.append(format.value);
     }
     return formats;
 }

@@ -103,6 +103,8 @@ QString checkBackendName(QStringView name);
 Parsed<LogFormat> parseLogFormat(QStringView text);
 // "json,csv,prom": each at most once, at least one.
 Parsed<QList<SnapshotFormat>> parseSnapshotFormats(QStringView text);
+// One of them: "json", "csv" or "prom".
+Parsed<SnapshotFormat> parseSnapshotFormat(QStringView text);
 // "json", "csv" or "prom": also the file name extension.
 QString snapshotFormatName(SnapshotFormat format);
 QString logFormatName(LogFormat format);

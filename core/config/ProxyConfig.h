@@ -28,7 +28,9 @@ struct ProxyConfig
     LogFormat logFormat = LogFormat::Text;
     bool accessLog = true;
     int metricsIntervalMs = 1'000;
-    SnapshotFilesConfig snapshotFiles; // --snapshot-dir, --snapshot-every, --snapshot-format
+    SnapshotFilesConfig snapshotFiles; // "snapshots"; --snapshot-dir, --snapshot-every, --snapshot-format
+    AdminConfig admin;                 // "admin"; --admin, --admin-token-file
+    QString stateFile; // "state_file", --state-file: where runtime changes are kept; empty: nowhere
     // Several pools behind the listener, and the routes that choose among them (first match wins).
     QList<PoolConfig> pools;
     QList<RouteConfig> routes;

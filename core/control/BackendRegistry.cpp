@@ -8,6 +8,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -261,8 +262,9 @@ bool BackendRegistry::removeBackend(const QString &name, const QString &reason, 
     const BackendState before = entry->backend.state;
     beginRemoval(*entry);
     publish();
-    announce(BackendChange::Kind::StateChanged, name, backendStateName(before),
-             backendStateName(BackendState::Draining), reason);
+    if (before != BackendState::Draining)
+        announce(BackendChange::Kind::StateChanged, name, backendStateName(before),
+                 backendStateName(BackendState::Draining), reason);
     tick();
     return true;
 }
@@ -297,6 +299,56 @@ bool BackendRegistry::setState(const QString &name, BackendState state, const QS
     if (entry->backend.state != state)
         transition(*entry, reason, [state](Entry &e) { e.backend.state = state; });
     return true;
+}
+
+bool BackendRegistry::applyEdits(const QList<BackendEdit> &edits, const QString &reason, QString *error)
+{
+    QSet<QString> seen;
+    for (const BackendEdit &edit : edits) {
+        if (entryToChange(edit.name, error) == nullptr)
+            return false;
+        if (seen.contains(edit.name)) {
+            *error = u"backend %1 is edited twice"_s.arg(edit.name);
+            return false;
+        }
+        seen.insert(edit.name);
+        if (edit.weight && !ranges::weight.contains(*edit.weight)) {
+            *error = u"backend %1: weight %2 %3"_s.arg(edit.name)
+                         .arg(*edit.weight)
+                         .arg(ranges::weight.requirement());
+            return false;
+        }
+        if (edit.state == BackendState::Down) {
+            *error = u"backend %1: state down is for health checks to set, not people"_s.arg(edit.name);
+            return false;
+        }
+    }
+    beginBatch();
+    for (const BackendEdit &edit : edits) {
+        // Checked above: neither can fail now.
+        if (edit.weight)
+            setWeight(edit.name, *edit.weight, reason, error);
+        if (edit.state)
+            setState(edit.name, *edit.state, reason, error);
+    }
+    endBatch();
+    return true;
+}
+
+void BackendRegistry::beginBatch()
+{
+    m_batching = true;
+    m_publishHeld = false;
+}
+
+void BackendRegistry::endBatch()
+{
+    m_batching = false;
+    if (m_publishHeld)
+        publish();
+    const QList<BackendChange> held = std::exchange(m_heldAnnouncements, {});
+    for (const BackendChange &change : held)
+        Q_EMIT backendChanged(change);
 }
 
 bool BackendRegistry::setHealth(const QString &name, bool healthy, const QString &reason,
@@ -391,7 +443,8 @@ QList<BackendStatus> BackendRegistry::status() const
                     effectiveWeight(entry), entry.backend.runtime->inFlight.load(std::memory_order_relaxed),
                     entry.removeDeadlineMs >= 0, entry.healthy, entry.healthReason, entry.lastProbeLatencyUs,
                     entry.ejectedUntilMs >= 0 ? entry.ejectedUntilMs - m_clock.elapsed() : 0,
-                    entry.timesEjected});
+                    entry.timesEjected,
+                    entry.backend.runtime->openConnections.load(std::memory_order_relaxed)});
     return all;
 }
 
@@ -432,6 +485,10 @@ int BackendRegistry::effectiveWeight(const Entry &entry) const
 
 void BackendRegistry::publish()
 {
+    if (m_batching) {
+        m_publishHeld = true;
+        return;
+    }
     // A retired pool goes once its last backend has left.
     m_pools.removeIf([this](const Pool &pool) {
         return pool.retired && std::none_of(m_entries.cbegin(), m_entries.cend(),
@@ -511,7 +568,11 @@ void BackendRegistry::scheduleTicks()
 void BackendRegistry::announce(BackendChange::Kind kind, const QString &name, QString from, QString to,
                                QString reason)
 {
-    Q_EMIT backendChanged({kind, name, std::move(from), std::move(to), std::move(reason)});
+    BackendChange change{kind, name, std::move(from), std::move(to), std::move(reason)};
+    if (m_batching)
+        m_heldAnnouncements.append(std::move(change));
+    else
+        Q_EMIT backendChanged(change);
 }
 
 } // namespace fulcrum

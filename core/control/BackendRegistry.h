@@ -3,6 +3,7 @@
 
 #include "balancing/BackendTable.h"
 #include "control/BackendChange.h"
+#include "control/BackendEdit.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -27,6 +28,7 @@ struct BackendStatus
     qint64 lastProbeLatencyUs = -1; // -1: never probed
     qint64 ejectedForMs = 0;        // time left of a passive-health ejection
     int timesEjected = 0;
+    int activeConnections = 0; // open upstream connections, idle ones included
 };
 
 // The one place backends change: configuration loads, SIGHUP reloads, the admin API, the console
@@ -59,6 +61,9 @@ public:
     bool removeBackend(const QString &name, const QString &reason, QString *error);
     bool setWeight(const QString &name, int weight, const QString &reason, QString *error);
     bool setState(const QString &name, BackendState state, const QString &reason, QString *error);
+    // Every edit is checked before any is made: one refused edit refuses them all. The accepted ones
+    // reach the workers as one new table, and are announced after it.
+    bool applyEdits(const QList<BackendEdit> &edits, const QString &reason, QString *error);
 
     // Health: the active checks' verdict and the latency of the probe that gave it. A backend that is
     // not healthy is published as down whatever an operator set, until the checks pass again.
@@ -123,6 +128,9 @@ private:
     int slowStartWindow(const Entry &entry) const;
     int effectiveWeight(const Entry &entry) const;
     void publish();
+    // Holds publish() and announce() while a batch of edits is made, then does both once.
+    void beginBatch();
+    void endBatch();
     void tick();
     void scheduleTicks();
     void announce(BackendChange::Kind kind, const QString &name, QString from, QString to, QString reason);
@@ -135,6 +143,9 @@ private:
     OutlierDetectionConfig m_outlier;
     QElapsedTimer m_clock;
     QTimer m_ticker; // runs only while a backend ramps up or drains for removal
+    bool m_batching = false;
+    bool m_publishHeld = false;
+    QList<BackendChange> m_heldAnnouncements;
 };
 
 } // namespace fulcrum

@@ -29,6 +29,11 @@ struct BackendCounterSlot
     // Requests sent elsewhere because this backend was at a circuit-breaker limit, by LimitKind.
     std::array<SlotCounter, 3> limitRejections;
     SlotCounter retries; // attempts on this backend that were retries of a failed one
+    // Requests whose last attempt failed here with no retry left or allowed: the client got the failure.
+    SlotCounter retryExhausted;
+    // Clients gone before the response was complete while their request was here (or awaiting a retry
+    // after failing here).
+    SlotCounter clientAborts;
 
     void countError(UpstreamError error)
     {
@@ -49,7 +54,9 @@ struct BackendCounterSlot
     }
 };
 
-// What one worker counted for its listeners, whatever the backend.
+// What one worker counted for its listeners, whatever the backend. Whatever is also counted per
+// backend (requests forwarded, retries, ...) is not counted here: the collector sums the backends'
+// counts, so that the totals of one snapshot always agree with its backends.
 struct ListenerCounterSlot
 {
     SlotCounter connectionsAccepted;
@@ -58,8 +65,10 @@ struct ListenerCounterSlot
     SlotCounter noBackend;        // 503: nothing in rotation
     SlotCounter upstreamFailures; // 502/504 produced by the proxy
     SlotCounter allAtLimits;      // 503: every usable backend at a circuit-breaker limit
-    SlotCounter retries;          // attempts after the first
     SlotCounter retriesDenied;    // retries the budget refused
+    std::array<SlotCounter, 5> responsesByClass; // final responses clients got, proxy's own included
+    SlotCounter bytesFromClients;                // read from client connections
+    SlotCounter bytesToClients;                  // written to client connections
     SlotGauge openConnections;
 };
 

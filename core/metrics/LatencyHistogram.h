@@ -64,8 +64,10 @@ public:
     LatencyRecorder(const LatencyRecorder &) = delete;
     LatencyRecorder &operator=(const LatencyRecorder &) = delete;
 
-    void record(quint64 micros) noexcept
+    // A no-op when built with FULCRUM_NO_METRICS, as SlotCounter::add.
+    void record([[maybe_unused]] quint64 micros) noexcept
     {
+#ifndef FULCRUM_NO_METRICS
         if (micros > LatencyBuckets::kHighestTrackable) [[unlikely]] {
             micros = LatencyBuckets::kHighestTrackable;
             bump(m_clamped, 1);
@@ -74,12 +76,22 @@ public:
         bump(m_count, 1);
         // The clamped value, so that the sum agrees with the buckets and cannot overflow.
         bump(m_sum, micros);
+#endif
     }
 
     // Readable from any thread; each is monotonic, but they are not read together atomically.
-    quint64 count() const noexcept { return m_count.load(std::memory_order_relaxed); }
-    quint64 sumMicros() const noexcept { return m_sum.load(std::memory_order_relaxed); }
-    quint64 clampedCount() const noexcept { return m_clamped.load(std::memory_order_relaxed); }
+    quint64 count() const noexcept
+    {
+        return m_count.load(std::memory_order_relaxed);
+    }
+    quint64 sumMicros() const noexcept
+    {
+        return m_sum.load(std::memory_order_relaxed);
+    }
+    quint64 clampedCount() const noexcept
+    {
+        return m_clamped.load(std::memory_order_relaxed);
+    }
     quint64 bucketCount(int index) const noexcept
     {
         return m_buckets[static_cast<std::size_t>(index)].load(std::memory_order_relaxed);

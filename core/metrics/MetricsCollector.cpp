@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "MetricsCollector.h"
 
+#include "metrics/BackendCounts.h"
+
 namespace fulcrum {
 
 namespace {
@@ -15,27 +17,53 @@ LatencyMetrics latencyMetricsOf(std::shared_ptr<LatencyDistribution> distributio
     metrics.distribution = std::move(distribution);
     return metrics;
 }
+
+void readListenerCounters(const WorkerSlots<ListenerCounterSlot> &listeners, int workerCount,
+                          MetricsSnapshot &snapshot)
+{
+    for (int w = 0; w < workerCount; ++w) {
+        const ListenerCounterSlot &slot = listeners.slot(w);
+        snapshot.connectionsAccepted += slot.connectionsAccepted.value();
+        snapshot.openConnections += slot.openConnections.value();
+        snapshot.requests += slot.requests.value();
+        snapshot.clientErrors += slot.clientErrors.value();
+        snapshot.noBackend += slot.noBackend.value();
+        snapshot.upstreamFailures += slot.upstreamFailures.value();
+        snapshot.allAtLimits += slot.allAtLimits.value();
+        snapshot.retriesDenied += slot.retriesDenied.value();
+        for (std::size_t c = 0; c < snapshot.responsesByClass.size(); ++c)
+            snapshot.responsesByClass[c] += slot.responsesByClass[c].value();
+        snapshot.bytesFromClients += slot.bytesFromClients.value();
+        snapshot.bytesToClients += slot.bytesToClients.value();
+    }
+}
+
+void readLatencies(const BackendRuntime &runtime, int workerCount, BackendMetrics &metrics)
+{
+    auto firstByte = std::make_shared<LatencyDistribution>();
+    auto total = std::make_shared<LatencyDistribution>();
+    for (int w = 0; w < workerCount; ++w) {
+        const BackendLatency *recorders =
+            runtime.latency[static_cast<std::size_t>(w)].load(std::memory_order_acquire);
+        if (recorders == nullptr)
+            continue;
+        firstByte->add(recorders->firstByte);
+        total->add(recorders->total);
+    }
+    metrics.firstByte = latencyMetricsOf(std::move(firstByte));
+    metrics.responseTime = latencyMetricsOf(std::move(total));
+}
 } // namespace
 
-std::shared_ptr<MetricsSnapshot> collectMetrics(const PoolTables &tables,
-                                                const WorkerSlots<ListenerCounterSlot> &listeners,
-                                                int workerCount, qint64 uptimeMs)
+std::shared_ptr<MetricsSnapshot> MetricsCollector::collect(const PoolTables &tables,
+                                                           const WorkerSlots<ListenerCounterSlot> &listeners,
+                                                           int workerCount, qint64 uptimeMs)
 {
     auto snapshot = std::make_shared<MetricsSnapshot>();
     snapshot->time = QDateTime::currentDateTimeUtc();
     snapshot->uptimeMs = uptimeMs;
-    for (int w = 0; w < workerCount; ++w) {
-        const ListenerCounterSlot &slot = listeners.slot(w);
-        snapshot->connectionsAccepted += slot.connectionsAccepted.value();
-        snapshot->openConnections += slot.openConnections.value();
-        snapshot->requests += slot.requests.value();
-        snapshot->clientErrors += slot.clientErrors.value();
-        snapshot->noBackend += slot.noBackend.value();
-        snapshot->upstreamFailures += slot.upstreamFailures.value();
-        snapshot->allAtLimits += slot.allAtLimits.value();
-        snapshot->retries += slot.retries.value();
-        snapshot->retriesDenied += slot.retriesDenied.value();
-    }
+    readListenerCounters(listeners, workerCount, *snapshot);
+    ListenerSums sums;
     for (const PoolTable &pool : tables) {
         for (const Backend &backend : pool.table->backends()) {
             BackendMetrics metrics;
@@ -45,38 +73,16 @@ std::shared_ptr<MetricsSnapshot> collectMetrics(const PoolTables &tables,
             metrics.weight = backend.config.weight;
             metrics.effectiveWeight = backend.effectiveWeight;
             metrics.state = backendStateName(backend.state);
-            for (int w = 0; w < workerCount; ++w) {
-                const BackendCounterSlot &slot = backend.runtime->counters.slot(w);
-                metrics.requests += slot.requests.value();
-                for (std::size_t c = 0; c < metrics.responsesByClass.size(); ++c)
-                    metrics.responsesByClass[c] += slot.responsesByClass[c].value();
-                metrics.connectErrors += slot.connectErrors.value();
-                metrics.timeouts += slot.timeouts.value();
-                metrics.resets += slot.resets.value();
-                metrics.invalidResponses += slot.invalidResponses.value();
-                metrics.bytesFromClient += slot.bytesFromClient.value();
-                metrics.bytesToClient += slot.bytesToClient.value();
-                metrics.connectionsOpened += slot.connectionsOpened.value();
-                metrics.activeRequests += slot.activeRequests.value();
-                for (std::size_t k = 0; k < metrics.limitRejections.size(); ++k)
-                    metrics.limitRejections[k] += slot.limitRejections[k].value();
-                metrics.retries += slot.retries.value();
-            }
-            auto firstByte = std::make_shared<LatencyDistribution>();
-            auto total = std::make_shared<LatencyDistribution>();
-            for (int w = 0; w < workerCount; ++w) {
-                const BackendLatency *recorders =
-                    backend.runtime->latency[static_cast<std::size_t>(w)].load(std::memory_order_acquire);
-                if (recorders == nullptr)
-                    continue;
-                firstByte->add(recorders->firstByte);
-                total->add(recorders->total);
-            }
-            metrics.firstByte = latencyMetricsOf(std::move(firstByte));
-            metrics.responseTime = latencyMetricsOf(std::move(total));
+            readBackendCounters(*backend.runtime, workerCount, metrics);
+            readLatencies(*backend.runtime, workerCount, metrics);
+            sums.add(metrics);
             snapshot->backends.append(metrics);
         }
     }
+    m_removed.update(tables);
+    m_removed.addTo(sums, workerCount);
+    sums.writeTo(*snapshot);
+    m_rates.apply(*snapshot);
     return snapshot;
 }
 

@@ -55,6 +55,16 @@ struct BackendMetrics
     quint64 retries = 0;         // attempts on this backend that were retries of a failed one
     LatencyMetrics firstByte;    // request sent → response head from the backend
     LatencyMetrics responseTime; // request head received → response complete
+
+    qint64 activeConnections = 0; // upstream connections open now, idle pooled ones included
+    quint64 circuitOpen = 0;      // the sum of limitRejections: refusals by any circuit-breaker limit
+    quint64 retryExhausted = 0;   // requests whose last attempt failed here with no retry left or allowed
+    quint64 clientAborts = 0;     // clients gone mid-exchange while their request was here
+
+    // Requests per second (of `requests`), from the history of collected snapshots (RequestRates.h).
+    double requestRate1s = 0;
+    double requestRate10s = 0;
+    double requestRate60s = 0;
 };
 
 // Totals over every worker at one moment; immutable once published.
@@ -69,8 +79,24 @@ struct MetricsSnapshot
     quint64 noBackend = 0;
     quint64 upstreamFailures = 0;
     quint64 allAtLimits = 0;   // 503s because every usable backend was at a circuit-breaker limit
-    quint64 retries = 0;       // attempts after the first
     quint64 retriesDenied = 0; // retries the retry budget refused
+    std::array<quint64, 5> responsesByClass{}; // final responses clients got, 1xx..5xx, proxy's own included
+    quint64 bytesFromClients = 0;
+    quint64 bytesToClients = 0;
+
+    // Sums of the backends' counters of the same name, taken from the very values in `backends`, plus
+    // what backends removed since the start had counted (so that they never go down).
+    quint64 forwardedRequests = 0; // BackendMetrics::requests
+    quint64 retries = 0;
+    quint64 retryExhausted = 0;
+    quint64 clientAborts = 0;
+    quint64 circuitOpen = 0;
+
+    // Requests per second (of `requests`), as for each backend.
+    double requestRate1s = 0;
+    double requestRate10s = 0;
+    double requestRate60s = 0;
+
     QList<BackendMetrics> backends;
 };
 

@@ -21,21 +21,51 @@ namespace {
 // A counter broken down by one dimension. The same names are the nested JSON keys, the suffixes of
 // the CSV columns and the values of the Prometheus label, so the three formats cannot disagree.
 using Breakdown = QList<std::pair<QByteArray, quint64>>;
+// Request rates by window, the same way.
+using Rates = QList<std::pair<QByteArray, double>>;
 
-Breakdown responsesByClass(const BackendMetrics &backend)
+// For a backend (responses it sent) and for the listener (responses clients got).
+template <typename Metrics>
+Breakdown responsesByClass(const Metrics &metrics)
 {
     Breakdown result;
-    for (std::size_t c = 0; c < backend.responsesByClass.size(); ++c)
-        result.append({QByteArray::number(c + 1) + "xx", backend.responsesByClass[c]});
+    for (std::size_t c = 0; c < metrics.responsesByClass.size(); ++c)
+        result.append({QByteArray::number(c + 1) + "xx", metrics.responsesByClass[c]});
     return result;
 }
 
-Breakdown errorsByKind(const BackendMetrics &backend)
+// Why one attempt on the backend failed.
+Breakdown attemptErrorsByKind(const BackendMetrics &backend)
 {
     return {{"connect", backend.connectErrors},
             {"timeout", backend.timeouts},
             {"reset", backend.resets},
             {"invalid_response", backend.invalidResponses}};
+}
+
+// How a request fared with the backend beyond a single attempt.
+Breakdown requestErrorsByKind(const BackendMetrics &backend)
+{
+    return {{"circuit_open", backend.circuitOpen},
+            {"retry_exhausted", backend.retryExhausted},
+            {"client_abort", backend.clientAborts}};
+}
+
+Breakdown errorsByKind(const BackendMetrics &backend)
+{
+    return attemptErrorsByKind(backend) + requestErrorsByKind(backend);
+}
+
+template <typename Metrics>
+Rates requestRates(const Metrics &metrics)
+{
+    return {{"1s", metrics.requestRate1s}, {"10s", metrics.requestRate10s}, {"60s", metrics.requestRate60s}};
+}
+
+// The shortest text that reads back as exactly the same double, as Qt's JSON writer writes one.
+QByteArray decimal(double value)
+{
+    return QByteArray::number(value, 'g', QLocale::FloatingPointShortest);
 }
 
 Breakdown limitRejectionsByLimit(const BackendMetrics &backend)
@@ -76,7 +106,7 @@ QList<Field> backendFields(const BackendMetrics &backend)
     };
     const std::pair<QString, Breakdown> breakdowns[] = {
         {u"responses"_s, responsesByClass(backend)},
-        {u"errors"_s, errorsByKind(backend)},
+        {u"errors"_s, attemptErrorsByKind(backend)},
         {u"limit_rejections"_s, limitRejectionsByLimit(backend)},
     };
     for (const auto &[group, breakdown] : breakdowns) {
@@ -107,6 +137,12 @@ QList<Field> backendFields(const BackendMetrics &backend)
                                {group, u"p99"_s, count(latency->p99Us)},
                                {group, u"p999"_s, count(latency->p999Us)}};
     }
+    // Later additions: CSV columns are only ever appended, so these come last whatever their JSON group.
+    fields.append({{}, u"active_connections"_s, backend.activeConnections});
+    for (const auto &[key, value] : requestErrorsByKind(backend))
+        fields.append({u"errors"_s, QString::fromLatin1(key), count(value)});
+    for (const auto &[window, rate] : requestRates(backend))
+        fields.append({u"rate"_s, QString::fromLatin1(window), rate});
     return fields;
 }
 
@@ -133,6 +169,7 @@ qint64 total(const MetricsSnapshot &snapshot)
     return static_cast<qint64>(snapshot.*Member);
 }
 
+// Totals summed over backends say so in their help, since readers may rely on the equality.
 constexpr ListenerTotal kListenerTotals[] = {
     {"connections_accepted", true, "Client connections accepted.",
      total<&MetricsSnapshot::connectionsAccepted>},
@@ -147,8 +184,21 @@ constexpr ListenerTotal kListenerTotals[] = {
     {"all_at_limits", true,
      "Requests answered 503 because every usable backend was at a circuit-breaker limit.",
      total<&MetricsSnapshot::allAtLimits>},
-    {"retries", true, "Upstream attempts after the first.", total<&MetricsSnapshot::retries>},
+    {"retries", true, "Attempts that retried a failed one; the sum over backends.",
+     total<&MetricsSnapshot::retries>},
     {"retries_denied", true, "Retries the retry budget refused.", total<&MetricsSnapshot::retriesDenied>},
+    {"forwarded_requests", true, "Requests sent to backends, retries included; the sum over backends.",
+     total<&MetricsSnapshot::forwardedRequests>},
+    {"retry_exhausted", true,
+     "Requests whose last attempt failed with no retry left or allowed; the sum over backends.",
+     total<&MetricsSnapshot::retryExhausted>},
+    {"client_aborts", true, "Clients gone before their response was complete; the sum over backends.",
+     total<&MetricsSnapshot::clientAborts>},
+    {"circuit_open", true,
+     "Times a backend was passed over at a circuit-breaker limit; the sum over backends.",
+     total<&MetricsSnapshot::circuitOpen>},
+    {"bytes_in", true, "Bytes read from client connections.", total<&MetricsSnapshot::bytesFromClients>},
+    {"bytes_out", true, "Bytes written to client connections.", total<&MetricsSnapshot::bytesToClients>},
 };
 
 // ---- CSV ----
@@ -169,8 +219,12 @@ QByteArray csvText(const QJsonValue &value)
         return value.toString().toUtf8();
     case QJsonValue::Bool:
         return value.toBool() ? "true" : "false";
-    case QJsonValue::Double:
-        return QByteArray::number(value.toInteger());
+    case QJsonValue::Double: {
+        // Counters and gauges are whole; rates are not, and read back exactly from the shortest text.
+        const qint64 whole = value.toInteger();
+        return static_cast<double>(whole) == value.toDouble() ? QByteArray::number(whole)
+                                                              : decimal(value.toDouble());
+    }
     default:
         return {};
     }
@@ -237,6 +291,14 @@ Samples samplesOf(const Breakdown &breakdown)
     return samples;
 }
 
+Samples samplesOf(const Rates &rates)
+{
+    Samples samples;
+    for (const auto &[label, value] : rates)
+        samples.append({label, decimal(value)});
+    return samples;
+}
+
 struct BackendFamily
 {
     const char *name;
@@ -270,8 +332,10 @@ const BackendFamily kBackendFamilies[] = {
      [](const BackendMetrics &b) { return one(QByteArray::number(b.requests)); }},
     {"fulcrum_backend_responses_total", "counter", "Responses from the backend by status class.", "code",
      [](const BackendMetrics &b) { return samplesOf(responsesByClass(b)); }},
-    {"fulcrum_backend_errors_total", "counter", "Failed upstream attempts by kind of failure.", "kind",
-     [](const BackendMetrics &b) { return samplesOf(errorsByKind(b)); }},
+    {"fulcrum_backend_errors_total", "counter",
+     "Failed attempts by kind (connect, timeout, reset, invalid_response) and requests that fared badly "
+     "(circuit_open, retry_exhausted, client_abort).",
+     "kind", [](const BackendMetrics &b) { return samplesOf(errorsByKind(b)); }},
     {"fulcrum_backend_limit_rejections_total", "counter",
      "Requests sent elsewhere because the backend was at a circuit-breaker limit.", "limit",
      [](const BackendMetrics &b) { return samplesOf(limitRejectionsByLimit(b)); }},
@@ -285,6 +349,11 @@ const BackendFamily kBackendFamilies[] = {
      [](const BackendMetrics &b) { return one(QByteArray::number(b.connectionsOpened)); }},
     {"fulcrum_backend_active_requests", "gauge", "Requests in flight on the backend now.", nullptr,
      [](const BackendMetrics &b) { return one(QByteArray::number(b.activeRequests)); }},
+    {"fulcrum_backend_active_connections", "gauge",
+     "Connections open to the backend now, idle ones included.", nullptr,
+     [](const BackendMetrics &b) { return one(QByteArray::number(b.activeConnections)); }},
+    {"fulcrum_backend_request_rate", "gauge", "Requests sent to the backend per second over the window.",
+     "window", [](const BackendMetrics &b) { return samplesOf(requestRates(b)); }},
     {"fulcrum_backend_ejections_total", "counter", "Ejections by outlier detection (passive health).",
      nullptr, [](const BackendMetrics &b) { return one(QByteArray::number(b.timesEjected)); }},
     {"fulcrum_backend_ejected_for_seconds", "gauge", "Time left of the current ejection; 0 when not ejected.",
@@ -301,6 +370,25 @@ const BackendFamily kBackendFamilies[] = {
 constexpr quint64 kLatencyBoundsUs[] = {500,       1'000,     2'500,     5'000,     10'000,
                                         25'000,    50'000,    100'000,   250'000,   500'000,
                                         1'000'000, 2'500'000, 5'000'000, 10'000'000};
+
+// Listener families with one label: the JSON groups "responses" and "rate" of the listener object, from the
+// same breakdowns.
+struct ListenerFamily
+{
+    const char *name;
+    const char *type;
+    const char *help;
+    const char *label;
+    Samples (*samples)(const MetricsSnapshot &);
+};
+
+const ListenerFamily kListenerFamilies[] = {
+    {"fulcrum_responses_total", "counter",
+     "Final responses clients got, by status class, the proxy's own answers included.", "code",
+     [](const MetricsSnapshot &s) { return samplesOf(responsesByClass(s)); }},
+    {"fulcrum_request_rate", "gauge", "Requests received from clients per second over the window.", "window",
+     [](const MetricsSnapshot &s) { return samplesOf(requestRates(s)); }},
+};
 
 struct LatencyFamily
 {
@@ -351,6 +439,14 @@ QByteArray snapshotToJson(const MetricsSnapshot &snapshot, const ExportInfo &inf
     QJsonObject listener;
     for (const ListenerTotal &total : kListenerTotals)
         listener.insert(QLatin1StringView(total.key), total.value(snapshot));
+    QJsonObject responses;
+    for (const auto &[code, value] : responsesByClass(snapshot))
+        responses.insert(QString::fromLatin1(code), count(value));
+    listener.insert(u"responses"_s, responses);
+    QJsonObject rates;
+    for (const auto &[window, rate] : requestRates(snapshot))
+        rates.insert(QString::fromLatin1(window), rate);
+    listener.insert(u"rate"_s, rates);
 
     QJsonArray backends;
     for (const BackendMetrics &backend : snapshot.backends) {
@@ -411,6 +507,11 @@ QByteArray snapshotToPrometheus(const MetricsSnapshot &snapshot, const ExportInf
         text.family(QByteArray("fulcrum_") + total.key + (total.counter ? "_total" : ""),
                     total.counter ? "counter" : "gauge", total.help);
         text.sample({}, QByteArray::number(total.value(snapshot)));
+    }
+    for (const ListenerFamily &family : kListenerFamilies) {
+        text.family(family.name, family.type, family.help);
+        for (const auto &[label, value] : family.samples(snapshot))
+            text.sample(QByteArray(family.label) + "=\"" + label + '"', value);
     }
 
     for (const BackendFamily &family : kBackendFamilies) {

@@ -34,6 +34,12 @@ QByteArray clientAddressOf(const QTcpSocket &socket)
         address = QHostAddress(v4);
     return address.toString().toLatin1();
 }
+
+// The index of a status's class (1xx..5xx) in the counters' arrays; -1 outside them.
+int statusClass(int status)
+{
+    return status >= 100 && status < 600 ? status / 100 - 1 : -1;
+}
 } // namespace
 
 ClientConnection::ClientConnection(Worker &worker, qintptr descriptor)
@@ -68,11 +74,38 @@ BackendCounterSlot *ClientConnection::backendCounters()
     return m_backendRuntime ? &m_backendRuntime->counters.slot(m_worker.index()) : nullptr;
 }
 
+void ClientConnection::countResponseFromBackend(int status)
+{
+    if (const int c = statusClass(status); c >= 0)
+        backendCounters()->responsesByClass[static_cast<std::size_t>(c)].add();
+}
+
+void ClientConnection::countResponseToClient(int status)
+{
+    if (const int c = statusClass(status); c >= 0)
+        m_worker.listenerCounters().responsesByClass[static_cast<std::size_t>(c)].add();
+}
+
+void ClientConnection::countBytesFromClient(qint64 bytes)
+{
+    if (bytes > 0)
+        m_worker.listenerCounters().bytesFromClients.add(static_cast<quint64>(bytes));
+}
+
+void ClientConnection::recordLatency([[maybe_unused]] LatencyRecorder BackendLatency::*recorder,
+                                     [[maybe_unused]] qint64 sinceUs)
+{
+#ifndef FULCRUM_NO_METRICS
+    // Not merely a no-op record without metrics: the first one of a worker allocates its histograms.
+    (m_backendRuntime->latencyOf(m_worker.index()).*recorder).record(quint64(m_worker.nowUs() - sinceUs));
+#endif
+}
+
 void ClientConnection::onReadyRead()
 {
     if (m_phase == Phase::Closing) {
         // Lingering: whatever the client still sends is read and dropped until it closes.
-        m_socket.skip(m_socket.bytesAvailable());
+        countBytesFromClient(m_socket.skip(m_socket.bytesAvailable()));
         return;
     }
     readAndParse();
@@ -94,6 +127,7 @@ void ClientConnection::readAndParse()
             const qint64 received = m_socket.read(scratch, m_worker.scratchSize());
             if (received <= 0)
                 break;
+            countBytesFromClient(received);
             data = scratch;
             length = received;
         }
@@ -165,7 +199,7 @@ void ClientConnection::onRequestHead(RequestHead &head)
 bool ClientConnection::followRoute()
 {
     if (m_route.route == nullptr) {
-        answerLocally(m_route.status, m_route.reason, false);
+        answerLocally(m_route.status, m_route.reason);
         return false;
     }
     const RouteConfig &route = m_route.route->config();
@@ -182,8 +216,7 @@ bool ClientConnection::followRoute()
     }
     if (m_target == nullptr) {
         m_worker.listenerCounters().noBackend.add();
-        answerLocally(503, "route " + route.name.toUtf8() + " has no pool with weight", false,
-                      kRetryAfterSeconds);
+        answerLocally(503, "route " + route.name.toUtf8() + " has no pool with weight", kRetryAfterSeconds);
         return false;
     }
     m_table = m_target->pool >= 0 ? m_routing->table(m_target->pool) : BackendTablePtr();
@@ -204,6 +237,7 @@ void ClientConnection::answerFromRoute(int status, QByteArrayView contentType, c
     applyHeaderRules(head.headers, m_route.route->config().responseHeaders);
     head.contentLength = quint64(body.size());
     m_status = status;
+    countResponseToClient(status);
     m_localReason = "route " + m_route.route->config().name.toUtf8();
     m_responseStarted = true;
     m_responseComplete = true;
@@ -235,14 +269,14 @@ bool ClientConnection::startAttempt()
     if (m_backendIndex < 0) {
         if (!m_tried.isEmpty()) {
             // A retry found nowhere to go: the client hears of the failure that prompted it.
-            answerLocally(m_failedStatus, m_failedReason + " (no other backend to retry on)", true);
+            answerUpstreamFailure(m_failedStatus, m_failedReason + " (no other backend to retry on)");
         } else if (choice.limitHit) {
             m_worker.listenerCounters().allAtLimits.add();
-            answerLocally(503, "every backend is at its " + limitName(*choice.limitHit) + " limit", false,
+            answerLocally(503, "every backend is at its " + limitName(*choice.limitHit) + " limit",
                           kRetryAfterSeconds);
         } else {
             m_worker.listenerCounters().noBackend.add();
-            answerLocally(503, "no backend available", false, kRetryAfterSeconds);
+            answerLocally(503, "no backend available", kRetryAfterSeconds);
         }
         return false;
     }
@@ -399,17 +433,18 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
     }
     noteBackendOutcome(head.status >= 500 && m_worker.config().outlierDetection.count5xx,
                        "status " + QByteArray::number(head.status));
-    if (policy().retries.retryStatuses.contains(head.status) &&
-        tryRetry(AttemptFailure::Status, head.status,
-                 "backend " + m_backendName + " answered " + QByteArray::number(head.status))) {
-        if (head.status >= 100 && head.status < 600)
-            backendCounters()->responsesByClass[static_cast<std::size_t>(head.status / 100 - 1)].add();
-        return;
+    if (policy().retries.retryStatuses.contains(head.status)) {
+        if (tryRetry(AttemptFailure::Status, head.status,
+                     "backend " + m_backendName + " answered " + QByteArray::number(head.status))) {
+            countResponseFromBackend(head.status);
+            return;
+        }
+        // A failure by the retry policy's own terms, which the client now gets.
+        backendCounters()->retryExhausted.add();
     }
     m_responseStarted = true;
     m_status = head.status;
-    m_backendRuntime->latencyOf(m_worker.index())
-        .firstByte.record(quint64(m_worker.nowUs() - m_attemptStartUs));
+    recordLatency(&BackendLatency::firstByte, m_attemptStartUs);
     const bool clientTakesChunks = m_request.versionMinor == 1;
     switch (head.framing) {
     case BodyFraming::None:
@@ -434,8 +469,8 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
     applyHeaderRules(head.headers, m_route.route->config().responseHeaders);
     writer::clientResponseHead(m_out, head, m_responseFraming, m_requestId, m_keepAlive,
                                m_request.versionMinor);
-    if (head.status >= 100 && head.status < 600)
-        backendCounters()->responsesByClass[static_cast<std::size_t>(head.status / 100 - 1)].add();
+    countResponseFromBackend(head.status);
+    countResponseToClient(head.status);
 }
 
 void ClientConnection::onUpstreamResponseBody(const char *data, qsizetype length)
@@ -461,7 +496,7 @@ void ClientConnection::onUpstreamConnected()
 
 void ClientConnection::onUpstreamResponseComplete()
 {
-    m_backendRuntime->latencyOf(m_worker.index()).total.record(quint64(m_worker.nowUs() - m_exchangeStartUs));
+    recordLatency(&BackendLatency::total, m_exchangeStartUs);
     if (m_responseFraming == ClientBodyFraming::Chunked)
         writer::lastChunk(m_out);
     m_responseComplete = true;
@@ -502,7 +537,7 @@ void ClientConnection::failAttempt(AttemptFailure failure, int status, const QBy
 {
     noteBackendOutcome(true, text);
     if (!tryRetry(failure, status, text))
-        answerLocally(status, text, true);
+        answerUpstreamFailure(status, text);
 }
 
 void ClientConnection::noteBackendOutcome(bool failed, const QByteArray &what)
@@ -539,7 +574,6 @@ bool ClientConnection::tryRetry(AttemptFailure failure, int status, const QByteA
         return false;
     }
     ++m_retries;
-    m_worker.listenerCounters().retries.add();
     m_failedStatus = status;
     m_failedReason = reason;
     if (m_upstream != nullptr)
@@ -564,7 +598,7 @@ void ClientConnection::retryNow()
     m_readingPaused = false;
     m_table = latestPoolTable();
     if (!m_bodyReplayable) {
-        answerLocally(m_failedStatus, m_failedReason + " (the request body was too large to retry)", true);
+        answerUpstreamFailure(m_failedStatus, m_failedReason + " (the request body was too large to retry)");
         return;
     }
     if (startAttempt())
@@ -579,15 +613,20 @@ void ClientConnection::onUpstreamWritable()
     }
 }
 
-void ClientConnection::answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure,
-                                     int retryAfterSeconds)
+void ClientConnection::answerUpstreamFailure(int status, QByteArray reason)
+{
+    backendCounters()->retryExhausted.add();
+    m_worker.listenerCounters().upstreamFailures.add();
+    answerLocally(status, std::move(reason));
+}
+
+void ClientConnection::answerLocally(int status, QByteArray reason, int retryAfterSeconds)
 {
     m_status = status;
     m_localReason = std::move(reason);
     m_responseStarted = true;
     m_responseComplete = true;
-    if (countAsUpstreamFailure)
-        m_worker.listenerCounters().upstreamFailures.add();
+    countResponseToClient(status);
     if (!m_requestComplete && m_request.framing != BodyFraming::None)
         m_keepAlive = false;
     writer::errorResponse(m_out, status, m_localReason, m_requestId, m_keepAlive, !m_request.isHead,
@@ -611,6 +650,7 @@ void ClientConnection::answerParseFailure(const ParseFailure &failure)
     if (m_requestId.isEmpty())
         m_requestId = m_worker.requestIds().generate();
     m_worker.listenerCounters().clientErrors.add();
+    countResponseToClient(failure.status);
     m_status = failure.status;
     m_localReason = failure.reason;
     m_keepAlive = false;
@@ -695,6 +735,7 @@ void ClientConnection::flushClient()
     if (m_out.isEmpty() || m_closed)
         return;
     m_responseBytes += m_out.size();
+    m_worker.listenerCounters().bytesToClients.add(static_cast<quint64>(m_out.size()));
     m_socket.write(m_out);
     m_out.clear();
     // Accepted sockets stay buffered in Qt 6.4; flushing now saves a trip through the event loop.
@@ -733,7 +774,7 @@ void ClientConnection::shutdownWriteSide()
         return;
     m_writeShutdown = true;
     ::shutdown(static_cast<int>(m_socket.socketDescriptor()), SHUT_WR);
-    m_socket.skip(m_socket.bytesAvailable());
+    countBytesFromClient(m_socket.skip(m_socket.bytesAvailable()));
 }
 
 void ClientConnection::abortConnection()
@@ -755,6 +796,9 @@ void ClientConnection::onClientDisconnected()
     if (m_closed)
         return;
     if (m_phase == Phase::Exchanging && !m_responseComplete) {
+        // Every exchange without a complete response has a backend: the proxy's own answers are whole.
+        if (BackendCounterSlot *counters = backendCounters())
+            counters->clientAborts.add();
         m_status = 499;
         m_localReason = "client closed the connection";
         logExchange();

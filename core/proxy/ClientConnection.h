@@ -85,7 +85,9 @@ private:
     void retryNow();
     void startUpstream(bool allowPooled);
     void sendToUpstream(const char *data, qsizetype length);
-    void answerLocally(int status, QByteArray reason, bool countAsUpstreamFailure, int retryAfterSeconds = 0);
+    void answerLocally(int status, QByteArray reason, int retryAfterSeconds = 0);
+    // The last attempt failed and no retry is left or allowed: the client gets that failure (502, 503, 504).
+    void answerUpstreamFailure(int status, QByteArray reason);
     void writeLocalResponse();
     void finishExchange();
     void maybeFinishExchange();
@@ -97,6 +99,11 @@ private:
     void flushClient();
     void logExchange();
     BackendCounterSlot *backendCounters();
+    void countResponseFromBackend(int status);
+    // Every final response the client gets, the proxy's own included.
+    void countResponseToClient(int status);
+    void countBytesFromClient(qint64 bytes);
+    void recordLatency(LatencyRecorder BackendLatency::*recorder, qint64 sinceUs);
     void setDeadline(qint64 fromNowMs);
 
     Worker &m_worker;

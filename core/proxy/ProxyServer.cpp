@@ -125,7 +125,7 @@ void ProxyServer::publishRouting()
 
 MetricsSnapshotPtr ProxyServer::collectSnapshot() const
 {
-    const std::shared_ptr<MetricsSnapshot> snapshot = collectMetrics(
+    const std::shared_ptr<MetricsSnapshot> snapshot = m_collector.collect(
         m_registry.tables(), *m_listenerCounters, workerCount(), m_uptime.isValid() ? m_uptime.elapsed() : 0);
     const QList<BackendStatus> statuses = m_registry.status();
     for (BackendMetrics &metrics : snapshot->backends) {

@@ -5,6 +5,7 @@
 #include "config/ProxyConfig.h"
 #include "control/BackendRegistry.h"
 #include "control/RoutingRegistry.h"
+#include "metrics/MetricsCollector.h"
 #include "metrics/MetricsSnapshot.h"
 
 #include <QElapsedTimer>
@@ -50,6 +51,7 @@ public:
     // Stops accepting and lets in-flight requests finish; drained() follows, at the latest after
     // the drain timeout.
     void drain();
+    bool isDraining() const { return m_draining; }
     void stop();
 
     MetricsSnapshotPtr collectSnapshot() const;
@@ -65,6 +67,9 @@ private:
 
     ProxyConfig m_config;
     std::unique_ptr<WorkerSlots<ListenerCounterSlot>> m_listenerCounters;
+    // Its memory of earlier collections (rates, removed backends) is no state of the server's: collecting
+    // stays a const look at it.
+    mutable MetricsCollector m_collector;
     std::vector<Worker *> m_workers;
     std::vector<QThread *> m_threads;
     QList<ListenAddress> m_bound;

@@ -114,6 +114,22 @@ bool FulcrumProcess::start(const QStringList &arguments, int workers, bool addLi
     }
 }
 
+quint16 FulcrumProcess::adminPort(int timeoutMs)
+{
+    static const QRegularExpression listening(
+        u"admin API listening on http://(?:\\[[^\\]]*\\]|[^\\s/:]+):(\\d+)/"_s);
+    if (!waitForError(listening, timeoutMs))
+        return 0;
+    return static_cast<quint16>(listening.match(QString::fromUtf8(m_stderr)).captured(1).toUInt());
+}
+
+void FulcrumProcess::setEnvironmentVariable(const QString &name, const QString &value)
+{
+    QProcessEnvironment environment = m_process.processEnvironment();
+    environment.insert(name, value);
+    m_process.setProcessEnvironment(environment);
+}
+
 QByteArray FulcrumProcess::standardOutput()
 {
     collect();

@@ -35,6 +35,12 @@ public:
 
     quint16 port() const { return m_ports.isEmpty() ? 0 : m_ports.constFirst(); }
     QList<quint16> ports() const { return m_ports; }
+    // The admin API's port, from its "admin API listening on http://HOST:PORT/" line; waits up to
+    // timeoutMs for the line. 0 when it does not come.
+    quint16 adminPort(int timeoutMs = 10'000);
+
+    // Sets a variable in the environment of the next start() (this process's own environment otherwise).
+    void setEnvironmentVariable(const QString &name, const QString &value);
 
     // Everything the process has written so far (read from its pipes as the event loop runs).
     QByteArray standardOutput();

@@ -5,6 +5,7 @@
 #include <QTest>
 
 using namespace fulcrum;
+Q_DECLARE_METATYPE(fulcrum::BackendEdit)
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -50,6 +51,9 @@ private Q_SLOTS:
     void ejectionLastsLongerEachTimeAndEnds();
     void ejectionNeverEmptiesMoreThanTheShare();
     void failOpenPanicUsesDownBackends();
+    void editsApplyAsOneTable();
+    void oneRefusedEditRefusesAll_data();
+    void oneRefusedEditRefusesAll();
 };
 
 void TestBackendRegistry::initialApplyPublishesFullWeights()
@@ -414,6 +418,57 @@ void TestBackendRegistry::failOpenPanicUsesDownBackends()
     QVERIFY(
         registry.apply(balancing, {backend(u"a"_s), backend(u"b"_s), backend(u"c"_s)}, u"test"_s, &error));
     QCOMPARE(registry.table()->pick({}), -1);
+}
+
+void TestBackendRegistry::editsApplyAsOneTable()
+{
+    BackendRegistry registry;
+    QString error;
+    QVERIFY(registry.apply(BalancingConfig{}, {backend(u"a"_s), backend(u"b"_s), backend(u"c"_s)}, u"test"_s,
+                           &error));
+    QSignalSpy tables(&registry, &BackendRegistry::tablesChanged);
+    QSignalSpy changes(&registry, &BackendRegistry::backendChanged);
+    QVERIFY2(registry.applyEdits({{u"a"_s, 7, std::nullopt},
+                                  {u"b"_s, 3, BackendState::Maintenance},
+                                  {u"c"_s, std::nullopt, BackendState::Draining}},
+                                 u"batch"_s, &error),
+             qPrintable(error));
+    // Workers never see a table with some of the edits and not the others.
+    QCOMPARE(tables.size(), 1);
+    QCOMPARE(changes.size(), 4);
+    QCOMPARE(backendIn(registry, u"a"_s).config.weight, 7);
+    QCOMPARE(backendIn(registry, u"b"_s).config.weight, 3);
+    QCOMPARE(backendIn(registry, u"b"_s).state, BackendState::Maintenance);
+    QCOMPARE(backendIn(registry, u"c"_s).state, BackendState::Draining);
+    QCOMPARE(changeAt(changes, 0).reason, u"batch"_s);
+}
+
+void TestBackendRegistry::oneRefusedEditRefusesAll_data()
+{
+    QTest::addColumn<BackendEdit>("bad");
+    QTest::addColumn<QString>("why");
+    QTest::newRow("unknown backend") << BackendEdit{u"zz"_s, 2, std::nullopt} << u"unknown backend"_s;
+    QTest::newRow("weight out of range") << BackendEdit{u"b"_s, 1001, std::nullopt} << u"weight 1001"_s;
+    QTest::newRow("down is for health checks")
+        << BackendEdit{u"b"_s, std::nullopt, BackendState::Down} << u"health checks"_s;
+    QTest::newRow("edited twice") << BackendEdit{u"a"_s, 4, std::nullopt} << u"edited twice"_s;
+}
+
+void TestBackendRegistry::oneRefusedEditRefusesAll()
+{
+    QFETCH(BackendEdit, bad);
+    QFETCH(QString, why);
+    BackendRegistry registry;
+    QString error;
+    QVERIFY(registry.apply(BalancingConfig{}, {backend(u"a"_s), backend(u"b"_s)}, u"test"_s, &error));
+    QSignalSpy tables(&registry, &BackendRegistry::tablesChanged);
+    QSignalSpy changes(&registry, &BackendRegistry::backendChanged);
+    QVERIFY(!registry.applyEdits({{u"a"_s, 9, BackendState::Maintenance}, bad}, u"batch"_s, &error));
+    QVERIFY2(error.contains(why), qPrintable(error));
+    QCOMPARE(tables.size(), 0);
+    QCOMPARE(changes.size(), 0);
+    QCOMPARE(backendIn(registry, u"a"_s).config.weight, 1);
+    QCOMPARE(backendIn(registry, u"a"_s).state, BackendState::Up);
 }
 
 QTEST_GUILESS_MAIN(TestBackendRegistry)

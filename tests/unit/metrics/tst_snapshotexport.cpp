@@ -2,6 +2,7 @@
 #include "metrics/SnapshotExport.h"
 
 #include <QFile>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,6 +11,7 @@
 #include <QSet>
 #include <QStandardPaths>
 #include <QTest>
+#include <QtNumeric>
 
 #include <optional>
 
@@ -38,6 +40,16 @@ MetricsSnapshot sampleSnapshot()
     snapshot.allAtLimits = 507;
     snapshot.retries = 508;
     snapshot.retriesDenied = 509;
+    snapshot.forwardedRequests = 510;
+    snapshot.retryExhausted = 511;
+    snapshot.clientAborts = 512;
+    snapshot.circuitOpen = 513;
+    snapshot.bytesFromClients = 514;
+    snapshot.bytesToClients = 515;
+    snapshot.responsesByClass = {21, 22, 23, 24, 25};
+    snapshot.requestRate1s = 40;
+    snapshot.requestRate10s = 1.0 / 3;
+    snapshot.requestRate60s = 0.1;
 
     BackendMetrics a;
     a.name = kAwkwardName;
@@ -61,6 +73,13 @@ MetricsSnapshot sampleSnapshot()
     a.activeRequests = 2;
     a.limitRejections = {9, 10, 11};
     a.retries = 13;
+    a.activeConnections = 14;
+    a.circuitOpen = 30;
+    a.retryExhausted = 15;
+    a.clientAborts = 16;
+    a.requestRate1s = 12.5;
+    a.requestRate10s = 10.0 / 3;
+    a.requestRate60s = 1e-3;
     // Three answers at 800 µs and one at 20 ms; the percentiles are set apart from the histogram so the
     // exact-output checks do not depend on bucket bounds.
     LatencyRecorder recorder;
@@ -100,9 +119,13 @@ const ExportInfo kInfo{u"1.2.3"_s, 1'714'979'289};
 
 const QStringList kTopLevelKeys{u"schema"_s,  u"time"_s,     u"uptime_ms"_s,
                                 u"version"_s, u"listener"_s, u"backends"_s};
-const QStringList kListenerKeys{u"connections_accepted"_s, u"open_connections"_s, u"requests"_s,
-                                u"client_errors"_s,        u"no_backend"_s,       u"upstream_failures"_s,
-                                u"all_at_limits"_s,        u"retries"_s,          u"retries_denied"_s};
+// The listener's integer totals, in the order sampleSnapshot() numbers them from 501.
+const QStringList kListenerTotals{u"connections_accepted"_s, u"open_connections"_s, u"requests"_s,
+                                  u"client_errors"_s,        u"no_backend"_s,       u"upstream_failures"_s,
+                                  u"all_at_limits"_s,        u"retries"_s,          u"retries_denied"_s,
+                                  u"forwarded_requests"_s,   u"retry_exhausted"_s,  u"client_aborts"_s,
+                                  u"circuit_open"_s,         u"bytes_in"_s,         u"bytes_out"_s};
+const QStringList kListenerKeys = kListenerTotals + QStringList{u"responses"_s, u"rate"_s};
 // The documented CSV columns, in their documented order; the JSON backend object has the same
 // fields, with each "group_key" column nested as {"group": {"key": …}}.
 const QStringList kCsvColumns{u"time"_s,
@@ -144,9 +167,16 @@ const QStringList kCsvColumns{u"time"_s,
                               u"response_time_us_p50"_s,
                               u"response_time_us_p90"_s,
                               u"response_time_us_p99"_s,
-                              u"response_time_us_p999"_s};
-const QStringList kGroups{u"responses"_s, u"errors"_s, u"limit_rejections"_s, u"first_byte_us"_s,
-                          u"response_time_us"_s};
+                              u"response_time_us_p999"_s,
+                              u"active_connections"_s,
+                              u"errors_circuit_open"_s,
+                              u"errors_retry_exhausted"_s,
+                              u"errors_client_abort"_s,
+                              u"rate_1s"_s,
+                              u"rate_10s"_s,
+                              u"rate_60s"_s};
+const QStringList kGroups{u"responses"_s,     u"errors"_s,           u"limit_rejections"_s,
+                          u"first_byte_us"_s, u"response_time_us"_s, u"rate"_s};
 
 QStringList sorted(QStringList list)
 {
@@ -288,6 +318,27 @@ QString familyLayoutError(const QByteArray &text, QStringList *families = nullpt
     return {};
 }
 
+// Every sample of a Prometheus text by its series ("name{labels}"), its value read as a double.
+QHash<QString, double> prometheusSamples(const QByteArray &text)
+{
+    QHash<QString, double> samples;
+    for (const QByteArray &line : text.split('\n')) {
+        if (line.isEmpty() || line.startsWith('#'))
+            continue;
+        const qsizetype space = line.lastIndexOf(' ');
+        bool ok = false;
+        const double value = line.mid(space + 1).toDouble(&ok);
+        samples.insert(QString::fromUtf8(line.left(space)), ok ? value : qQNaN());
+    }
+    return samples;
+}
+
+QString escapedLabel(const QString &value)
+{
+    QString escaped = value;
+    return escaped.replace(u'\\', u"\\\\"_s).replace(u'"', u"\\\""_s).replace(u'\n', u"\\n"_s);
+}
+
 } // namespace
 
 class TestSnapshotExport : public QObject
@@ -303,6 +354,7 @@ private Q_SLOTS:
     void prometheusFamiliesAreGroupedAndComplete();
     void prometheusEscapesLabelValues();
     void promtoolAcceptsTheOutput();
+    void prometheusAgreesWithJson();
     void emptySnapshotExportsValidly();
     void docsDescribeEveryField();
 };
@@ -326,8 +378,13 @@ void TestSnapshotExport::jsonValuesRoundTrip()
     QCOMPARE(root[u"uptime_ms"_s].toInteger(), 3'723'456);
     QCOMPARE(root[u"version"_s].toString(), u"1.2.3"_s);
     const QJsonObject listener = root[u"listener"_s].toObject();
-    for (qsizetype i = 0; i < kListenerKeys.size(); ++i)
-        QCOMPARE(listener[kListenerKeys[i]].toInteger(), 501 + i); // in MetricsSnapshot's order
+    for (qsizetype i = 0; i < kListenerTotals.size(); ++i)
+        QCOMPARE(listener[kListenerTotals[i]].toInteger(), 501 + i);
+    QCOMPARE(listener[u"responses"_s][u"1xx"_s].toInteger(), 21);
+    QCOMPARE(listener[u"responses"_s][u"5xx"_s].toInteger(), 25);
+    QVERIFY(listener[u"rate"_s][u"1s"_s].toDouble() == 40);
+    QVERIFY(listener[u"rate"_s][u"10s"_s].toDouble() == 1.0 / 3); // exactly: no digit lost on the way
+    QVERIFY(listener[u"rate"_s][u"60s"_s].toDouble() == 0.1);
 
     const QJsonArray backends = root[u"backends"_s].toArray();
     const QJsonObject a = backends[0].toObject();
@@ -350,6 +407,13 @@ void TestSnapshotExport::jsonValuesRoundTrip()
     QCOMPARE(a[u"connections_opened"_s].toInteger(), 12);
     QCOMPARE(a[u"active_requests"_s].toInteger(), 2);
     QCOMPARE(a[u"retries"_s].toInteger(), 13);
+    QCOMPARE(a[u"active_connections"_s].toInteger(), 14);
+    QCOMPARE(a[u"errors"_s][u"circuit_open"_s].toInteger(), 30);
+    QCOMPARE(a[u"errors"_s][u"retry_exhausted"_s].toInteger(), 15);
+    QCOMPARE(a[u"errors"_s][u"client_abort"_s].toInteger(), 16);
+    QVERIFY(a[u"rate"_s][u"1s"_s].toDouble() == 12.5);
+    QVERIFY(a[u"rate"_s][u"10s"_s].toDouble() == 10.0 / 3);
+    QVERIFY(a[u"rate"_s][u"60s"_s].toDouble() == 1e-3);
     QCOMPARE(a[u"times_ejected"_s].toInteger(), 1);
     QCOMPARE(a[u"ejected_for_ms"_s].toInteger(), 1'500);
     QCOMPARE(a[u"last_probe_latency_us"_s].toInteger(), 2'500);
@@ -398,6 +462,13 @@ void TestSnapshotExport::csvHeaderIsStableAndRowsRoundTrip()
                 if (name.startsWith(group + u'_'))
                     value = backend[group][name.mid(group.size() + 1)];
             }
+            if (value.isDouble() && value.toDouble() != static_cast<double>(value.toInteger())) {
+                // A rate: the same number, to the last bit (QCOMPARE would allow a fuzzy match).
+                bool ok = false;
+                const double read = record[column].toDouble(&ok);
+                QVERIFY2(ok && read == value.toDouble(), qPrintable(name + u": "_s + record[column]));
+                continue;
+            }
             QString expected;
             if (value.isString())
                 expected = value.toString();
@@ -421,13 +492,12 @@ void TestSnapshotExport::csvQuotesExactly()
                            "responses_1xx,"));
     QVERIFY(csv.contains("\r\n2024-05-06T07:08:09.123Z,\"web \"\"a\"\"\",\"main,eu\",http://10.0.0.1:8080,up,"
                          "true,,5,3,100,1,90,2,3,4,5,6,7,8,9,10,11,1000,2000,12,2,13,1,1500,2500,4,801,802,"
-                         "803,804,4,901,902,903,"
-                         "904\r\n"));
+                         "803,804,4,901,902,903,904,14,30,15,16,12.5,3.3333333333333335,0.001\r\n"));
     QVERIFY(csv.contains(R"(,C:\back\slash,"main,eu",)"));
     QVERIFY(csv.contains("\"probe failed: \"\"503\"\",\nthen timeout\""));
     QVERIFY(
         csv.endsWith(",spare,other,http://[::1]:9000,maintenance,true,,2,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
-                     "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"));
+                     "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"));
 }
 
 void TestSnapshotExport::prometheusExactSamples()
@@ -488,6 +558,28 @@ void TestSnapshotExport::prometheusExactSamples()
         "fulcrum_backend_last_probe_latency_seconds{" + a +
             "} 0.0025\n"
             "fulcrum_backend_last_probe_latency_seconds{backend=\"spare\",pool=\"other\"} 0\n",
+        "fulcrum_backend_active_connections{" + a + "} 14\n",
+        "fulcrum_backend_errors_total{" + a + ",kind=\"circuit_open\"} 30\n",
+        "fulcrum_backend_errors_total{" + a + ",kind=\"retry_exhausted\"} 15\n",
+        "fulcrum_backend_errors_total{" + a + ",kind=\"client_abort\"} 16\n",
+        "fulcrum_backend_request_rate{" + a +
+            ",window=\"1s\"} 12.5\n"
+            "fulcrum_backend_request_rate{" +
+            a +
+            ",window=\"10s\"} 3.3333333333333335\n"
+            "fulcrum_backend_request_rate{" +
+            a + ",window=\"60s\"} 0.001\n",
+        "\nfulcrum_forwarded_requests_total 510\n",
+        "\nfulcrum_retry_exhausted_total 511\n",
+        "\nfulcrum_client_aborts_total 512\n",
+        "\nfulcrum_circuit_open_total 513\n",
+        "\nfulcrum_bytes_in_total 514\n",
+        "\nfulcrum_bytes_out_total 515\n",
+        "\nfulcrum_responses_total{code=\"1xx\"} 21\n",
+        "\nfulcrum_responses_total{code=\"5xx\"} 25\n",
+        "\nfulcrum_request_rate{window=\"1s\"} 40\n"
+        "fulcrum_request_rate{window=\"10s\"} 0.3333333333333333\n"
+        "fulcrum_request_rate{window=\"60s\"} 0.1\n",
     };
     for (const QByteArray &fragment : expected)
         QVERIFY2(text.contains(fragment), fragment.constData());
@@ -528,6 +620,16 @@ void TestSnapshotExport::prometheusFamiliesAreGroupedAndComplete()
                                u"fulcrum_all_at_limits_total"_s,
                                u"fulcrum_retries_total"_s,
                                u"fulcrum_retries_denied_total"_s,
+                               u"fulcrum_forwarded_requests_total"_s,
+                               u"fulcrum_retry_exhausted_total"_s,
+                               u"fulcrum_client_aborts_total"_s,
+                               u"fulcrum_circuit_open_total"_s,
+                               u"fulcrum_bytes_in_total"_s,
+                               u"fulcrum_bytes_out_total"_s,
+                               u"fulcrum_responses_total"_s,
+                               u"fulcrum_request_rate"_s,
+                               u"fulcrum_backend_active_connections"_s,
+                               u"fulcrum_backend_request_rate"_s,
                                u"fulcrum_build_info"_s,
                                u"process_start_time_seconds"_s,
                                u"fulcrum_uptime_seconds"_s};
@@ -552,6 +654,56 @@ void TestSnapshotExport::promtoolAcceptsTheOutput()
 {
     const QString complaints = promtoolComplaints(snapshotToPrometheus(sampleSnapshot(), kInfo));
     QVERIFY2(complaints.isEmpty(), qPrintable(complaints));
+}
+
+// With the CSV test above (CSV rows agree with JSON), all three formats say the same of one snapshot.
+void TestSnapshotExport::prometheusAgreesWithJson()
+{
+    const MetricsSnapshot snapshot = sampleSnapshot();
+    const QJsonObject root = parseJson(snapshotToJson(snapshot, kInfo));
+    const QHash<QString, double> samples = prometheusSamples(snapshotToPrometheus(snapshot, kInfo));
+    // Exact comparisons: QCOMPARE on doubles is fuzzy.
+    const auto agrees = [&samples](const QString &series, const QJsonValue &json) {
+        const bool same = samples.contains(series) && samples.value(series) == json.toDouble();
+        if (!same)
+            qWarning("%s: %g in Prometheus, %s in JSON", qPrintable(series), samples.value(series, qQNaN()),
+                     QJsonDocument(QJsonArray{json}).toJson(QJsonDocument::Compact).constData());
+        return same;
+    };
+
+    const QJsonObject listener = root[u"listener"_s].toObject();
+    for (const QString &key : kListenerTotals) {
+        const QString family = u"fulcrum_"_s + key + (key == u"open_connections"_s ? u""_s : u"_total"_s);
+        QVERIFY(agrees(family, listener[key]));
+    }
+    for (const QString &code : listener[u"responses"_s].toObject().keys())
+        QVERIFY(agrees(u"fulcrum_responses_total{code=\"%1\"}"_s.arg(code), listener[u"responses"_s][code]));
+    for (const QString &window : listener[u"rate"_s].toObject().keys())
+        QVERIFY(agrees(u"fulcrum_request_rate{window=\"%1\"}"_s.arg(window), listener[u"rate"_s][window]));
+    QCOMPARE(listener[u"rate"_s].toObject().size(), 3);
+
+    for (const QJsonValue &value : root[u"backends"_s].toArray()) {
+        const QJsonObject backend = value.toObject();
+        const QString labels = u"backend=\"%1\",pool=\"%2\""_s.arg(
+            escapedLabel(backend[u"name"_s].toString()), escapedLabel(backend[u"pool"_s].toString()));
+        const auto series = [&labels](const char *family, const QString &extra = {}) -> QString {
+            return QString::fromLatin1(family) + u'{' + labels + extra + u'}';
+        };
+        QVERIFY(agrees(series("fulcrum_backend_requests_total"), backend[u"requests"_s]));
+        QVERIFY(agrees(series("fulcrum_backend_retries_total"), backend[u"retries"_s]));
+        QVERIFY(agrees(series("fulcrum_backend_active_connections"), backend[u"active_connections"_s]));
+        QVERIFY(agrees(series("fulcrum_backend_active_requests"), backend[u"active_requests"_s]));
+        const QJsonObject errors = backend[u"errors"_s].toObject();
+        QCOMPARE(errors.size(), 7);
+        for (const QString &kind : errors.keys())
+            QVERIFY(
+                agrees(series("fulcrum_backend_errors_total", u",kind=\"%1\""_s.arg(kind)), errors[kind]));
+        const QJsonObject rates = backend[u"rate"_s].toObject();
+        QCOMPARE(rates.size(), 3);
+        for (const QString &window : rates.keys())
+            QVERIFY(agrees(series("fulcrum_backend_request_rate", u",window=\"%1\""_s.arg(window)),
+                           rates[window]));
+    }
 }
 
 void TestSnapshotExport::emptySnapshotExportsValidly()
