@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "ConfigTestHelpers.h"
 #include "ConfigTestPrinting.h"
 #include "config/CommandLine.h"
 
@@ -11,6 +12,8 @@
 
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
+using fulcrum::test::fieldsOf;
+using fulcrum::test::listenOn;
 
 using OptionsEdit = std::function<void(CommandLineOptions &)>;
 Q_DECLARE_METATYPE(OptionsEdit)
@@ -35,19 +38,6 @@ BackendConfig backend(const QString &name, const QString &host, quint16 port, in
     b.weight = weight;
     b.slowStartMs = slowStartMs;
     return b;
-}
-
-ListenAddress listenOn(const QString &address, quint16 port)
-{
-    return {QHostAddress(address), port};
-}
-
-QStringList fieldsOf(const QList<ConfigError> &errors)
-{
-    QStringList fields;
-    for (const ConfigError &e : errors)
-        fields.append(e.field);
-    return fields;
 }
 
 } // namespace

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "ConfigTestHelpers.h"
 #include "ConfigTestPrinting.h"
 #include "config/AdminResolution.h"
 #include "config/CommandLine.h"
@@ -14,6 +15,8 @@
 
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
+using fulcrum::test::fieldsOf;
+using fulcrum::test::listenOn;
 
 using ConfigEdit = std::function<void(ProxyConfig &)>;
 Q_DECLARE_METATYPE(ConfigEdit)
@@ -32,19 +35,6 @@ QStringList argv(std::initializer_list<QString> args)
     QStringList out{u"fulcrumd"_s};
     out.append(args);
     return out;
-}
-
-ListenAddress listenOn(const QString &address, quint16 port)
-{
-    return {QHostAddress(address), port};
-}
-
-QStringList fieldsOf(const QList<ConfigError> &errors)
-{
-    QStringList fields;
-    for (const ConfigError &e : errors)
-        fields.append(e.field);
-    return fields;
 }
 
 AdminConfig adminOn(const QString &address, quint16 port)
