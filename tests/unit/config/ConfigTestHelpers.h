@@ -4,7 +4,9 @@
 #include "config/ConfigError.h"
 #include "config/ConfigTypes.h"
 
+#include <QFile>
 #include <QStringList>
+#include <QTemporaryDir>
 
 namespace fulcrum::test {
 
@@ -20,6 +22,16 @@ inline QStringList fieldsOf(const QList<ConfigError> &errors)
     for (const ConfigError &error : errors)
         fields.append(error.field);
     return fields;
+}
+
+// The path of `name` in dir, written with content; empty when it could not be written.
+inline QString writeFileIn(const QTemporaryDir &dir, const QString &name, const QByteArray &content)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(content) != content.size())
+        return {};
+    return path;
 }
 
 } // namespace fulcrum::test

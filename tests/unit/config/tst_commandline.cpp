@@ -102,11 +102,7 @@ void TestCommandLine::init()
 
 QString TestCommandLine::writeConfig(const QByteArray &json)
 {
-    const QString path = m_dir->filePath(u"fulcrum.json"_s);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(json) != json.size())
-        return {};
-    return path;
+    return fulcrum::test::writeFileIn(*m_dir, u"fulcrum.json"_s, json);
 }
 
 void TestCommandLine::validFlags_data()

@@ -115,11 +115,7 @@ void TestOperationsConfig::cleanup()
 
 QString TestOperationsConfig::writeFile(const QString &name, const QByteArray &content)
 {
-    const QString path = m_dir->filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(content) != content.size())
-        return {};
-    return path;
+    return fulcrum::test::writeFileIn(*m_dir, name, content);
 }
 
 void TestOperationsConfig::fileFields_data()
