@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # fulcrum.sh — one entry point for building, trying, testing and benchmarking Fulcrum.
 #
-# Usage: ./fulcrum.sh setup|demo|test|bench [bench options]
+# Usage: ./fulcrum.sh setup|demo|console|test|bench [bench options]
 #   setup   install missing Debian packages (apt-get), configure and build the release preset
 #   demo    setup, start fulcrumd with its built-in demo backends on 127.0.0.1:8080, send a few requests
 #           and show where they went; keeps running until Ctrl-C when stdin is a terminal
+#   console setup, then fulcrum-console --demo: the operator console on the core in-process; with no
+#           display, it runs under xvfb-run for 8 s and saves a screenshot to console-demo.png
 #   test    setup, run the whole suite (ctest --preset release), then the ASan/UBSan stage:
 #             FULCRUM_ASAN=1 always runs it, FULCRUM_ASAN=0 never does; unset, it runs when CI=true and
 #             the release stage left enough of FULCRUM_CI_BUDGET seconds (default 3600)
@@ -17,7 +19,7 @@ SELF=$(readlink -f "$0")
 cd "$(dirname "$SELF")"
 
 PACKAGES=(build-essential cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-charts-dev
-    qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus chromium)
+    qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus chromium xvfb xauth)
 FULCRUMD=build/release/headless/fulcrumd
 
 section() { printf '\n==== %s ====\n' "$*"; }
@@ -190,6 +192,18 @@ test_suite() {
     section "all tests passed ($((SECONDS - start)) s)"
 }
 
+console() {
+    setup
+    local console=build/release/gui/fulcrum-console
+    if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then
+        section "console: $console --demo"
+        exec "$console" --demo
+    fi
+    section "console: no display, so a screenshot under xvfb-run"
+    xvfb-run -a -s "-screen 0 1600x1000x24" "$console" --demo --screenshot console-demo.png --screenshot-after 8
+    echo "the console after 8 s of demo traffic: $(pwd)/console-demo.png"
+}
+
 bench() {
     setup
     section "bench: bench/compare.sh $*"
@@ -197,12 +211,13 @@ bench() {
 }
 
 usage() {
-    sed -n '3,13p' "$SELF" | sed 's/^# \{0,1\}//'
+    sed -n '3,15p' "$SELF" | sed 's/^# \{0,1\}//'
 }
 
 case ${1:-} in
 setup) setup ;;
 demo) demo ;;
+console) console ;;
 test) test_suite ;;
 bench) shift; bench "$@" ;;
 -h | --help | help) usage ;;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "AddBackendDialog.h"
 
+#include "FieldError.h"
 #include "config/ConfigValues.h"
 
 #include <QDialogButtonBox>
@@ -13,27 +14,9 @@ using namespace Qt::StringLiterals;
 
 namespace fulcrum::console {
 
-namespace {
-
-QLabel *errorLabel(QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setStyleSheet(u"color: #c62828"_s);
-    label->setVisible(false);
-    return label;
-}
-
-void showError(QLabel *label, const QString &error)
-{
-    label->setText(error);
-    label->setVisible(!error.isEmpty());
-}
-
-} // namespace
-
 AddBackendDialog::AddBackendDialog(QWidget *parent)
     : QDialog(parent), m_name(new QLineEdit(this)), m_url(new QLineEdit(this)), m_weight(new QSpinBox(this)),
-      m_nameError(errorLabel(this)), m_urlError(errorLabel(this))
+      m_nameError(makeFieldErrorLabel(this)), m_urlError(makeFieldErrorLabel(this))
 {
     setWindowTitle(u"Add backend"_s);
     m_url->setPlaceholderText(u"http://127.0.0.1:8081"_s);
@@ -85,8 +68,8 @@ QString AddBackendDialog::urlError() const
 
 bool AddBackendDialog::validate()
 {
-    showError(m_nameError, checkBackendName(name()));
-    showError(m_urlError, url().isEmpty() ? u"a URL is needed"_s : parseBackendUrl(url()).error);
+    showFieldError(m_nameError, checkBackendName(name()));
+    showFieldError(m_urlError, url().isEmpty() ? u"a URL is needed"_s : parseBackendUrl(url()).error);
     return m_nameError->text().isEmpty() && m_urlError->text().isEmpty();
 }
 

@@ -79,18 +79,22 @@ QString AttachedSource::failureText(QNetworkReply *reply, const QByteArray &body
     return reply->errorString();
 }
 
-void AttachedSource::send(const QByteArray &verb, const QString &path, const QJsonObject &body)
+void AttachedSource::send(const QByteArray &verb, const QString &path, const QJsonObject &body,
+                          std::function<void()> onSuccess)
 {
     const QByteArray bytes =
         body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
     QNetworkReply *reply = m_network.sendCustomRequest(request(path), verb, bytes);
-    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+    connect(reply, &QNetworkReply::finished, this, [this, reply, onSuccess = std::move(onSuccess)] {
         reply->deleteLater();
         const QByteArray answer = reply->readAll();
-        if (reply->error() != QNetworkReply::NoError)
+        if (reply->error() != QNetworkReply::NoError) {
             Q_EMIT operationFailed(failureText(reply, answer));
-        else
-            fetchSnapshot(); // show the change at once rather than at the next tick
+            return;
+        }
+        if (onSuccess)
+            onSuccess();
+        fetchSnapshot(); // show the change at once rather than at the next tick
     });
 }
 
@@ -117,7 +121,15 @@ void AttachedSource::removeBackend(const QString &name)
 
 void AttachedSource::reload()
 {
-    send("POST", u"/api/v1/reload"_s, {});
+    // The stream tells of what the reload changed, not of the reload itself.
+    send("POST", u"/api/v1/reload"_s, {}, [this] {
+        Q_EMIT eventArrived({QDateTime::currentDateTime(),
+                             u"reload"_s,
+                             QString(),
+                             u"fulcrumd re-read its configuration"_s,
+                             {},
+                             {}});
+    });
 }
 
 void AttachedSource::exportSnapshot(ExportFormat format)
@@ -206,10 +218,16 @@ void AttachedSource::handleEvent(const SseEvent &event)
         return;
     }
     const QJsonObject data = QJsonDocument::fromJson(event.data).object();
-    ConsoleEvent change{QDateTime::currentDateTime(), QString::fromUtf8(event.name),
-                        data.value(u"backend"_s).toString(), QString()};
+    ConsoleEvent change{QDateTime::currentDateTime(),
+                        QString::fromUtf8(event.name),
+                        data.value(u"backend"_s).toString(),
+                        QString(),
+                        {},
+                        {}};
     if (event.name == "backend") {
         change.kind = data.value(u"kind"_s).toString();
+        change.from = data.value(u"from"_s).toString();
+        change.to = data.value(u"to"_s).toString();
         change.text = u"%1 -> %2 (%3)"_s.arg(data.value(u"from"_s).toString(), data.value(u"to"_s).toString(),
                                              data.value(u"reason"_s).toString());
     } else if (event.name == "split") {

@@ -9,6 +9,8 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <functional>
+
 class QNetworkReply;
 
 namespace fulcrum::console {
@@ -42,7 +44,8 @@ public:
 
 private:
     QNetworkRequest request(const QString &path) const;
-    void send(const QByteArray &verb, const QString &path, const QJsonObject &body);
+    void send(const QByteArray &verb, const QString &path, const QJsonObject &body,
+              std::function<void()> onSuccess = {});
     // The API's "error" text, or a description of the network failure; 401 says what to check.
     QString failureText(QNetworkReply *reply, const QByteArray &body) const;
     void fetchSnapshot();

@@ -3,6 +3,8 @@
 
 #include "ConsoleSource.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace fulcrum::console {
@@ -41,15 +43,16 @@ double errorRate(const BackendMetrics &backend)
     return double(failures) / double(backend.requests);
 }
 
-BackendTableModel::BackendTableModel(ConsoleSource *source, QObject *parent)
-    : QAbstractTableModel(parent), m_source(source)
-{}
-
 void BackendTableModel::setSnapshot(const MetricsSnapshotPtr &snapshot)
 {
+    if (!snapshot)
+        return;
     const bool same = sameBackends(m_snapshot, snapshot);
     if (!same)
         beginResetModel();
+    const MetricsSnapshotPtr previous = m_snapshot;
+    const double previousRate = m_totalRate;
+    const int previousWeight = m_totalWeight;
     m_snapshot = snapshot;
     m_totalRate = 0;
     m_totalWeight = 0;
@@ -57,10 +60,66 @@ void BackendTableModel::setSnapshot(const MetricsSnapshotPtr &snapshot)
         m_totalRate += backend.requestRate10s;
         m_totalWeight += backend.effectiveWeight;
     }
-    if (!same)
+    if (!same) {
         endResetModel();
-    else if (rowCount() > 0)
-        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+        return;
+    }
+    // One dataChanged over the smallest block holding every changed cell: views and the sorting proxy
+    // then re-read (and re-sort, re-measure) only that, and nothing at all on an idle tick.
+    int top = rowCount();
+    int bottom = -1;
+    int left = ColumnCount;
+    int right = -1;
+    for (int row = 0; row < rowCount(); ++row) {
+        const BackendMetrics &before = previous->backends[row];
+        const BackendMetrics &after = snapshot->backends[row];
+        for (int column = 0; column < ColumnCount; ++column) {
+            if (cellChanged(before, previousRate, previousWeight, after, column)) {
+                top = std::min(top, row);
+                bottom = std::max(bottom, row);
+                left = std::min(left, column);
+                right = std::max(right, column);
+            }
+        }
+    }
+    if (bottom >= 0)
+        Q_EMIT dataChanged(index(top, left), index(bottom, right));
+}
+
+bool BackendTableModel::cellChanged(const BackendMetrics &before, double rateBefore, int weightBefore,
+                                    const BackendMetrics &after, int column) const
+{
+    switch (column) {
+    case Name:
+        return before.name != after.name;
+    case Pool:
+        return before.pool != after.pool;
+    case Url:
+        return before.url != after.url;
+    case State:
+        // The chip's tooltip shows the reason too.
+        return before.state != after.state || before.healthReason != after.healthReason;
+    case Weight:
+        return before.weight != after.weight;
+    case EffectiveWeight:
+        return before.effectiveWeight != after.effectiveWeight;
+    case Connections:
+        return before.activeConnections != after.activeConnections;
+    case RequestRate:
+        return before.requestRate10s != after.requestRate10s;
+    case TrafficShare:
+        return (rateBefore > 0 ? before.requestRate10s / rateBefore : 0) != trafficShare(after);
+    case WeightShare:
+        return (weightBefore > 0 ? double(before.effectiveWeight) / weightBefore : 0) != weightShare(after);
+    case P50:
+        return before.responseTime.p50Us != after.responseTime.p50Us;
+    case P99:
+        return before.responseTime.p99Us != after.responseTime.p99Us;
+    case ErrorRate:
+        return errorRate(before) != errorRate(after);
+    default:
+        return false;
+    }
 }
 
 QString BackendTableModel::backendName(int row) const
@@ -196,7 +255,7 @@ bool BackendTableModel::setData(const QModelIndex &index, const QVariant &value,
     if (!ok)
         return false;
     // The snapshot stays what it was until the next one shows whether the change took.
-    m_source->setWeight(backendName(index.row()), weight);
+    Q_EMIT weightEdited(backendName(index.row()), weight);
     return true;
 }
 

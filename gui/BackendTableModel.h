@@ -7,11 +7,10 @@
 
 namespace fulcrum::console {
 
-class ConsoleSource;
-
-// One row per backend of the latest snapshot. Updated once per snapshot: dataChanged over the whole
-// table when the backends are the same, a reset when they changed. Editing the weight asks the source;
-// the cell keeps showing the snapshot's weight, so a refused edit reverts by itself.
+// One row per backend of the latest snapshot. Updated once per snapshot: one dataChanged over the block
+// of cells that changed (none when nothing did) when the backends are the same, in the same order; a
+// reset when they changed. An edited weight is announced (weightEdited); the cell keeps showing the
+// snapshot's weight, so a refused edit reverts by itself.
 class BackendTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -38,7 +37,7 @@ public:
     // Numbers for sorting, whatever the display text.
     static constexpr int SortRole = Qt::UserRole + 2;
 
-    explicit BackendTableModel(ConsoleSource *source, QObject *parent = nullptr);
+    using QAbstractTableModel::QAbstractTableModel;
 
     void setSnapshot(const MetricsSnapshotPtr &snapshot);
     MetricsSnapshotPtr snapshot() const { return m_snapshot; }
@@ -51,13 +50,19 @@ public:
     Qt::ItemFlags flags(const QModelIndex &index) const override;
     bool setData(const QModelIndex &index, const QVariant &value, int role) override;
 
+Q_SIGNALS:
+    // A weight typed into the table: the window sends it, so that it can be undone.
+    void weightEdited(const QString &backend, int weight);
+
 private:
+    // Whether a cell shows something else in `after` than in `before` (the totals are for the shares).
+    bool cellChanged(const BackendMetrics &before, double rateBefore, int weightBefore,
+                     const BackendMetrics &after, int column) const;
     QVariant sortValue(const BackendMetrics &backend, int column) const;
     QString displayText(const BackendMetrics &backend, int column) const;
     double trafficShare(const BackendMetrics &backend) const;
     double weightShare(const BackendMetrics &backend) const;
 
-    ConsoleSource *m_source;
     MetricsSnapshotPtr m_snapshot;
     double m_totalRate = 0;
     int m_totalWeight = 0;

@@ -21,6 +21,16 @@ bool readInt(const QString &text, int low, int high, int *value)
 
 } // namespace
 
+QUrl parseAttachUrl(const QString &text, QString *error)
+{
+    const QUrl url(text.trimmed(), QUrl::StrictMode);
+    if (!url.isValid() || url.scheme() != u"http"_s || url.host().isEmpty() || url.port() <= 0) {
+        *error = u"expected http://HOST:PORT, got "_s + text;
+        return {};
+    }
+    return url;
+}
+
 QString consoleHelpText()
 {
     return u"Usage: fulcrum-console [--demo | --config FILE | --attach http://HOST:PORT [--token-file "
@@ -58,10 +68,10 @@ ConsoleOptionsResult parseConsoleOptions(const QStringList &arguments)
         if (flag == u"--config"_s) {
             options.configFile = value;
         } else if (flag == u"--attach"_s) {
-            options.attach = QUrl(value, QUrl::StrictMode);
-            if (!options.attach.isValid() || options.attach.scheme() != u"http"_s ||
-                options.attach.host().isEmpty()) {
-                result.error = u"--attach: expected http://HOST:PORT, got "_s + value;
+            QString error;
+            options.attach = parseAttachUrl(value, &error);
+            if (!error.isEmpty()) {
+                result.error = u"--attach: "_s + error;
                 return result;
             }
         } else if (flag == u"--token-file"_s) {

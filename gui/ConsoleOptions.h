@@ -28,6 +28,9 @@ struct ConsoleOptionsResult
     QString error; // empty when the arguments are valid
 };
 
+// "http://HOST:PORT" of an admin API; an empty URL and *error otherwise.
+QUrl parseAttachUrl(const QString &text, QString *error);
+
 // arguments[0] is the program name.
 ConsoleOptionsResult parseConsoleOptions(const QStringList &arguments);
 QString consoleHelpText();

@@ -14,9 +14,13 @@ namespace fulcrum::console {
 struct ConsoleEvent
 {
     QDateTime time;
-    QString kind; // "weight", "state", "added", "removed", "address", "drained", "split", "error"
+    // "weight", "state", "added", "removed", "address", "drained", "split", "breaker", "reload", "error"
+    // and connection changes
+    QString kind;
     QString backend;
     QString text;
+    QString from; // for weight, state and address changes: the old and the new value
+    QString to;
 };
 
 enum class ExportFormat
@@ -47,6 +51,12 @@ public:
     virtual void reload() = 0;
     // The latest snapshot in one format; exportReady or operationFailed follows.
     virtual void exportSnapshot(ExportFormat format) = 0;
+
+    // The configuration file the core runs from; empty when there is none here (attached, demo).
+    virtual QString configFile() const { return {}; }
+    // Requests/s of the built-in demo traffic; -1 when this source has none.
+    virtual int demoRate() const { return -1; }
+    virtual void setDemoRate(int rate) { Q_UNUSED(rate) }
 
 Q_SIGNALS:
     void snapshotArrived(fulcrum::MetricsSnapshotPtr snapshot);

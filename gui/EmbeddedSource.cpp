@@ -27,7 +27,7 @@ EmbeddedSource::EmbeddedSource(QString configFile, bool demo, QObject *parent)
     connect(&m_server->backends(), &BackendRegistry::backendChanged, this,
             [this](const BackendChange &change) {
                 Q_EMIT eventArrived({QDateTime::currentDateTime(), backendChangeKindName(change.kind),
-                                     change.backend, change.describe()});
+                                     change.backend, change.describe(), change.from, change.to});
             });
 }
 
@@ -59,10 +59,7 @@ bool EmbeddedSource::loadConfig(ProxyConfig *config, QString *error) const
     }
     const ConfigLoadResult loaded = resolveConfig(options);
     if (!loaded.ok()) {
-        QStringList messages;
-        for (const ConfigError &problem : loaded.errors)
-            messages.append(problem.toString());
-        *error = messages.join(u"; "_s);
+        *error = joinConfigErrors(loaded.errors);
         return false;
     }
     *config = loaded.config;
@@ -165,7 +162,23 @@ void EmbeddedSource::reload()
         return;
     }
     // Pools (with their backends) and routes together, checked whole first, as fulcrumd's reload does.
-    report(m_server->applyRouting(config, u"console reload"_s, &error), error);
+    if (!m_server->applyRouting(config, u"console reload"_s, &error)) {
+        Q_EMIT operationFailed(error);
+        return;
+    }
+    Q_EMIT eventArrived(
+        {QDateTime::currentDateTime(), u"reload"_s, QString(), u"re-read "_s + m_configFile, {}, {}});
+}
+
+int EmbeddedSource::demoRate() const
+{
+    return m_traffic ? m_traffic->rate() : -1;
+}
+
+void EmbeddedSource::setDemoRate(int rate)
+{
+    if (m_traffic)
+        m_traffic->setRate(rate);
 }
 
 void EmbeddedSource::exportSnapshot(ExportFormat format)

@@ -38,6 +38,9 @@ public:
     void removeBackend(const QString &name) override;
     void reload() override;
     void exportSnapshot(ExportFormat format) override;
+    QString configFile() const override { return m_configFile; }
+    int demoRate() const override;
+    void setDemoRate(int rate) override;
 
     ProxyServer &server() { return *m_server; }
     TrafficGenerator *traffic() const { return m_traffic; }

@@ -29,7 +29,7 @@ QList<QPointF> SeriesHistory::points(const QString &line) const
     return ordered;
 }
 
-void SeriesHistory::retain(const QStringList &keep)
+void SeriesHistory::retain(const QSet<QString> &keep)
 {
     for (qsizetype i = m_order.size() - 1; i >= 0; --i) {
         if (!keep.contains(m_order[i])) {

@@ -4,6 +4,7 @@
 #include <QHash>
 #include <QList>
 #include <QPointF>
+#include <QSet>
 #include <QString>
 
 namespace fulcrum::console {
@@ -18,8 +19,9 @@ public:
     void append(const QString &line, double seconds, double value);
     QList<QPointF> points(const QString &line) const;
     QStringList lines() const { return m_order; }
+    bool contains(const QString &line) const { return m_rings.contains(line); }
     // Forgets the lines not in `keep` (backends that left).
-    void retain(const QStringList &keep);
+    void retain(const QSet<QString> &keep);
 
 private:
     struct Ring

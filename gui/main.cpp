@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "AttachedSource.h"
 #include "ConsoleOptions.h"
+#include "ConsoleSettings.h"
 #include "EmbeddedSource.h"
 #include "MainWindow.h"
 #include "SnapshotFileExport.h"
-#include "TrafficGenerator.h"
+#include "SourceFactory.h"
 
 #include <QApplication>
 #include <QCoreApplication>
 #include <QIcon>
+#include <QPointer>
 #include <QTimer>
 
 #include <cstdio>
@@ -30,16 +31,6 @@ QStringList argumentsOf(int argc, char **argv)
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
     return arguments;
-}
-
-std::unique_ptr<ConsoleSource> makeSource(const ConsoleOptions &options, QString *error)
-{
-    if (options.attach.isEmpty())
-        return std::make_unique<EmbeddedSource>(options.configFile, options.demo);
-    const QString token = AttachedSource::readToken(options.tokenFile, error);
-    if (!error->isEmpty())
-        return nullptr;
-    return std::make_unique<AttachedSource>(options.attach, token);
 }
 
 // --export-snapshot: no window, no display needed.
@@ -87,11 +78,13 @@ int main(int argc, char **argv)
         app = std::make_unique<QApplication>(argc, argv);
     else
         app = std::make_unique<QCoreApplication>(argc, argv);
+    QCoreApplication::setOrganizationName(u"Fulcrum"_s);
     QCoreApplication::setApplicationName(u"fulcrum-console"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(FULCRUM_VERSION));
 
     QString error;
-    std::unique_ptr<ConsoleSource> source = makeSource(options, &error);
+    const SourceChoice choice{options.demo, options.configFile, {options.attach, options.tokenFile}};
+    std::unique_ptr<ConsoleSource> source = makeSource(choice, &error);
     if (!source) {
         printTo(stderr, u"fulcrum-console: "_s + error);
         return 2;
@@ -108,19 +101,31 @@ int main(int argc, char **argv)
     }
 
     QApplication::setWindowIcon(QIcon(u":/console/fulcrum-console.svg"_s));
-    MainWindow window(source.get());
-    window.resize(1360, 860);
-    window.show();
-    source->start();
-    if (auto *embedded = qobject_cast<EmbeddedSource *>(source.get()); embedded && embedded->traffic())
-        embedded->traffic()->setRate(options.rate);
+    if (!options.configFile.isEmpty())
+        ConsoleSettings::rememberConfig(options.configFile);
+    if (!options.attach.isEmpty())
+        ConsoleSettings::rememberAttachTarget(choice.attach);
+    MainWindow *window = MainWindow::open(std::move(source));
+    window->setDemoRate(options.rate);
     if (!options.screenshot.isEmpty()) {
-        QTimer::singleShot(options.screenshotAfter * 1000, &window, [&window, &options] {
-            const bool saved = window.grab().save(options.screenshot);
+        window->resize(1600, 940);
+        QTimer::singleShot(options.screenshotAfter * 1000, window, [window, &options] {
+            const bool saved = window->grab().save(options.screenshot);
             if (!saved)
                 printTo(stderr, u"fulcrum-console: cannot save "_s + options.screenshot);
             QCoreApplication::exit(saved ? 0 : 1);
         });
     }
-    return QApplication::exec();
+    const int code = QApplication::exec();
+    // Windows still open when the loop ended (a screenshot run, a signal) stop their sources here,
+    // while the application still exists.
+    // (Collected first: deleting a window deletes other top-level widgets it owns, such as its menus.)
+    QList<QPointer<MainWindow>> windows;
+    for (QWidget *widget : QApplication::topLevelWidgets()) {
+        if (auto *mainWindow = qobject_cast<MainWindow *>(widget))
+            windows.append(mainWindow);
+    }
+    for (const QPointer<MainWindow> &mainWindow : windows)
+        delete mainWindow.data();
+    return code;
 }

@@ -209,10 +209,7 @@ int main(int argc, char **argv)
     const auto reloadConfiguration = [&](const QString &reason, QString *reloadError) {
         const ConfigLoadResult reloaded = resolveConfig(options);
         if (!reloaded.ok()) {
-            QStringList problems;
-            for (const ConfigError &configError : reloaded.errors)
-                problems.append(configError.toString());
-            *reloadError = problems.join(u"; "_s);
+            *reloadError = joinConfigErrors(reloaded.errors);
             return false;
         }
         ProxyConfig next = reloaded.config;

@@ -52,4 +52,12 @@ QString formatConfigErrors(const QList<ConfigError> &errors)
     return out;
 }
 
+QString joinConfigErrors(const QList<ConfigError> &errors)
+{
+    QStringList problems;
+    for (const ConfigError &error : errors)
+        problems.append(error.toString());
+    return problems.join(QStringLiteral("; "));
+}
+
 } // namespace fulcrum

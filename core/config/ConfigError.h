@@ -21,5 +21,7 @@ struct ConfigError
 
 // One line per error, for printing.
 QString formatConfigErrors(const QList<ConfigError> &errors);
+// All on one line, "; " between them: for a log line or a reply.
+QString joinConfigErrors(const QList<ConfigError> &errors);
 
 } // namespace fulcrum

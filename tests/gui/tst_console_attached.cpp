@@ -2,6 +2,9 @@
 // The console attached to a real fulcrumd over its admin API.
 #include "AttachedSource.h"
 #include "BackendTableModel.h"
+#include "ChangeHistory.h"
+#include "EventLogModel.h"
+#include "EventTimeline.h"
 #include "FakeBackend.h"
 #include "FulcrumProcess.h"
 #include "MainWindow.h"
@@ -72,10 +75,19 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty() && states.constLast().at(0).toString() == u"connected"_s,
                                  10000);
 
-        source.setWeight(u"two"_s, 6);
+        window.setWeight(u"two"_s, 6);
         QTRY_COMPARE_WITH_TIMEOUT(shownWeight(*window.model(), u"two"_s), 6, 10000);
-        // The change comes back on the event stream too.
-        QTRY_VERIFY_WITH_TIMEOUT(window.events()->topLevelItemCount() > 0, 10000);
+        // The change comes back on the event stream, with the value it replaced, so it can be undone.
+        QTRY_VERIFY_WITH_TIMEOUT(window.events()->log()->kindsSeen().contains(u"weight"_s), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.history()->undoText(), u"weight of two 1 → 6"_s, 10000);
+        QVERIFY(window.history()->undo());
+        QTRY_COMPARE_WITH_TIMEOUT(shownWeight(*window.model(), u"two"_s), 1, 10000);
+
+        // This fulcrumd runs from flags alone: its refusal is shown, not a reload.
+        source.reload();
+        QTRY_VERIFY_WITH_TIMEOUT(window.events()->log()->kindsSeen().contains(u"error"_s), 10000);
+        QVERIFY2(!window.events()->log()->kindsSeen().contains(u"reload"_s), qPrintable(window.lastError()));
+        QVERIFY2(window.lastError().contains(u"config"_s), qPrintable(window.lastError()));
     }
 
     void refusalShowsTheApiError()

@@ -3,6 +3,7 @@
 #include "AddBackendDialog.h"
 #include "BackendTableModel.h"
 #include "ChartPanel.h"
+#include "EmbeddedDemoWindow.h"
 #include "EmbeddedSource.h"
 #include "MainWindow.h"
 #include "SeriesHistory.h"
@@ -44,32 +45,27 @@ private:
     }
     bool exportTo(const QString &path)
     {
-        SnapshotFileExport job(m_source.get(), path);
+        SnapshotFileExport job(m_source, path);
         QSignalSpy finished(&job, &SnapshotFileExport::finished);
         job.start();
         return (!finished.isEmpty() || finished.wait(5000)) && finished.constFirst().at(0).toBool();
     }
 
-    std::unique_ptr<EmbeddedSource> m_source;
-    std::unique_ptr<MainWindow> m_window;
+    fulcrum::test::EmbeddedDemoWindow m_demo;
+    EmbeddedSource *m_source = nullptr;
+    MainWindow *m_window = nullptr;
     QTemporaryDir m_dir;
 
 private Q_SLOTS:
     void initTestCase()
     {
-        m_source = std::make_unique<EmbeddedSource>(QString(), true);
-        m_window = std::make_unique<MainWindow>(m_source.get());
-        QSignalSpy snapshots(m_source.get(), &ConsoleSource::snapshotArrived);
-        m_source->start();
-        QVERIFY2(m_source->isRunning(), qPrintable(m_source->failure()));
-        QVERIFY(snapshots.wait(5000));
+        const QString failure = m_demo.start();
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        m_source = m_demo.source.get();
+        m_window = m_demo.window.get();
     }
 
-    void cleanupTestCase()
-    {
-        m_window.reset();
-        m_source.reset();
-    }
+    void cleanupTestCase() { m_demo.stop(); }
 
     void modelReflectsSnapshot()
     {
@@ -109,7 +105,7 @@ private Q_SLOTS:
     void badWeightShowsErrorAndChangesNothing()
     {
         BackendTableModel *model = m_window->model();
-        QSignalSpy failures(m_source.get(), &ConsoleSource::operationFailed);
+        QSignalSpy failures(m_source, &ConsoleSource::operationFailed);
         const int before = coreWeight(u"alpha"_s);
         model->setData(model->index(rowOf(u"alpha"_s), BackendTableModel::Weight), 5000, Qt::EditRole);
         QCOMPARE(failures.size(), 1);
@@ -123,7 +119,7 @@ private Q_SLOTS:
 
     void chartsReceivePointsEachTick()
     {
-        QSignalSpy snapshots(m_source.get(), &ConsoleSource::snapshotArrived);
+        QSignalSpy snapshots(m_source, &ConsoleSource::snapshotArrived);
         QVERIFY(snapshots.wait(5000));
         QLineSeries *rate = m_window->charts()->rateChart()->series(u"alpha"_s);
         QVERIFY(rate);
@@ -168,7 +164,7 @@ private Q_SLOTS:
 
     void reloadWithoutConfigIsRefused()
     {
-        QSignalSpy failures(m_source.get(), &ConsoleSource::operationFailed);
+        QSignalSpy failures(m_source, &ConsoleSource::operationFailed);
         m_source->reload();
         QCOMPARE(failures.size(), 1);
         QVERIFY(failures.constFirst().at(0).toString().contains(u"--config"_s));
