@@ -2,6 +2,7 @@
 #include "BackendTableModel.h"
 
 #include "ConsoleSource.h"
+#include "RotationWeight.h"
 
 #include <algorithm>
 
@@ -58,7 +59,7 @@ void BackendTableModel::setSnapshot(const MetricsSnapshotPtr &snapshot)
     m_totalWeight = 0;
     for (const BackendMetrics &backend : snapshot->backends) {
         m_totalRate += backend.requestRate10s;
-        m_totalWeight += backend.effectiveWeight;
+        m_totalWeight += rotationWeight(backend);
     }
     if (!same) {
         endResetModel();
@@ -110,7 +111,7 @@ bool BackendTableModel::cellChanged(const BackendMetrics &before, double rateBef
     case TrafficShare:
         return (rateBefore > 0 ? before.requestRate10s / rateBefore : 0) != trafficShare(after);
     case WeightShare:
-        return (weightBefore > 0 ? double(before.effectiveWeight) / weightBefore : 0) != weightShare(after);
+        return (weightBefore > 0 ? double(rotationWeight(before)) / weightBefore : 0) != weightShare(after);
     case P50:
         return before.responseTime.p50Us != after.responseTime.p50Us;
     case P99:
@@ -144,7 +145,7 @@ double BackendTableModel::trafficShare(const BackendMetrics &backend) const
 
 double BackendTableModel::weightShare(const BackendMetrics &backend) const
 {
-    return m_totalWeight > 0 ? double(backend.effectiveWeight) / m_totalWeight : 0;
+    return m_totalWeight > 0 ? double(rotationWeight(backend)) / m_totalWeight : 0;
 }
 
 QVariant BackendTableModel::sortValue(const BackendMetrics &backend, int column) const

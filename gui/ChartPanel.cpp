@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ChartPanel.h"
 
+#include "RotationWeight.h"
 #include "TimeChart.h"
 
 #include <QImageWriter>
@@ -94,7 +95,7 @@ void ChartPanel::addSnapshot(const MetricsSnapshot &snapshot, double seconds)
     int totalWeight = 0;
     for (const BackendMetrics &backend : snapshot.backends) {
         totalRate += backend.requestRate10s;
-        totalWeight += backend.effectiveWeight;
+        totalWeight += rotationWeight(backend);
     }
     QSet<QString> names;
     QSet<QString> shareLines;
@@ -117,7 +118,7 @@ void ChartPanel::addSnapshot(const MetricsSnapshot &snapshot, double seconds)
         m_shares.append(backend.name, seconds,
                         totalRate > 0 ? 100.0 * backend.requestRate10s / totalRate : 0);
         m_shares.append(weightLine, seconds,
-                        totalWeight > 0 ? 100.0 * backend.effectiveWeight / totalWeight : 0);
+                        totalWeight > 0 ? 100.0 * rotationWeight(backend) / totalWeight : 0);
         m_latencies.append(backend.name, seconds, double(backend.responseTime.p99Us) / 1000.0);
         m_latencies.append(medianLine, seconds, double(backend.responseTime.p50Us) / 1000.0);
     }

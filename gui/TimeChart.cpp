@@ -57,9 +57,11 @@ QColor TimeChart::lineColor(qsizetype index)
 }
 
 TimeChart::TimeChart(const QString &title, const QString &unit, QWidget *parent)
-    : QChartView(parent), m_x(new QValueAxis), m_y(new QValueAxis), m_unit(unit)
+    // Given its chart at construction: QChartView(parent) would make a default one, and setChart()
+    // releases the old chart without deleting it.
+    : QChartView(new QChart, parent), m_x(new QValueAxis), m_y(new QValueAxis), m_unit(unit)
 {
-    auto *chart = new QChart;
+    QChart *chart = this->chart();
     chart->setTitle(title);
     chart->legend()->setAlignment(Qt::AlignBottom);
     QFont legendFont = chart->legend()->font();
@@ -75,7 +77,6 @@ TimeChart::TimeChart(const QString &title, const QString &unit, QWidget *parent)
     m_y->setRange(0, 1);
     chart->addAxis(m_x, Qt::AlignBottom);
     chart->addAxis(m_y, Qt::AlignLeft);
-    setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(200);
     setMinimumWidth(370);
