@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "LogOutput.h"
 #include "SignalWatcher.h"
+#include "SystemdNotifier.h"
 #include "admin/AdminServer.h"
 #include "config/CommandLine.h"
 #include "config/ConfigValues.h"
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
         qCritical("cannot install signal handlers: %s", qPrintable(error));
         return 1;
     }
+    SystemdNotifier systemd;
 
     DemoBackends demo;
     if (options.demo) {
@@ -145,8 +147,12 @@ int main(int argc, char **argv)
         qCritical("%s", qPrintable(error));
         return 1;
     }
-    for (const ListenAddress &address : server.boundAddresses())
+    QStringList boundAddresses;
+    for (const ListenAddress &address : server.boundAddresses()) {
         qInfo("listening on %s with %d workers", qPrintable(address.toString()), server.workerCount());
+        boundAddresses.append(address.toString());
+    }
+    QString serviceStatus = u"listening on "_s + boundAddresses.join(u", "_s);
     for (const PoolConfig &pool : config.effectivePools()) {
         qInfo("pool %s: %s", qPrintable(pool.name), qPrintable(describeBalancing(pool.balancing)));
         for (const BackendConfig &backend : pool.backends)
@@ -200,13 +206,14 @@ int main(int argc, char **argv)
             return;
         }
         terminating = true;
+        systemd.notifyStopping(u"draining (up to %1 ms)"_s.arg(config.timeouts.drainMs));
         qInfo("received %s: draining (up to %d ms)", signalNumber == SIGINT ? "SIGINT" : "SIGTERM",
               config.timeouts.drainMs);
         server.drain();
     });
     // SIGHUP and the admin API reload alike: the whole file is checked before anything changes.
     ProxyConfig running = config;
-    const auto reloadConfiguration = [&](const QString &reason, QString *reloadError) {
+    const auto applyConfiguration = [&](const QString &reason, QString *reloadError) {
         const ConfigLoadResult reloaded = resolveConfig(options);
         if (!reloaded.ok()) {
             *reloadError = joinConfigErrors(reloaded.errors);
@@ -239,6 +246,14 @@ int main(int argc, char **argv)
         qInfo("configuration reloaded from %s (%s)", qPrintable(options.configFile), qPrintable(reason));
         return true;
     };
+    const auto reloadConfiguration = [&](const QString &reason, QString *reloadError) {
+        systemd.notifyReloading();
+        const bool applied = applyConfiguration(reason, reloadError);
+        const QString outcome = applied ? QString(u"configuration reloaded ("_s + reason + u')')
+                                        : QString(u"reload refused: "_s + *reloadError);
+        systemd.notifyReloaded(serviceStatus + u"; "_s + outcome);
+        return applied;
+    };
     QObject::connect(&signals, &SignalWatcher::reloadRequested, &app, [&] {
         if (options.configFile.isEmpty()) {
             qWarning("SIGHUP: no --config file to reload");
@@ -269,11 +284,13 @@ int main(int argc, char **argv)
             return 1;
         }
         qInfo("admin API listening on http://%s/", qPrintable(adminServer->boundAddress().toString()));
+        serviceStatus += u", admin API on "_s + adminServer->boundAddress().toString();
         if (config.admin.generatedToken)
             qInfo("admin API token for this demo run: %s", config.admin.token.constData());
         else if (config.admin.token.isEmpty())
             qInfo("admin API: no token set, so it serves reads only (see --admin-token-file)");
     }
 
+    systemd.notifyReady(serviceStatus);
     return app.exec();
 }
