@@ -1,30 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ChangeHistory.h"
 
+#include "balancing/BackendState.h"
+
 using namespace Qt::StringLiterals;
 
 namespace fulcrum::console {
 
 namespace {
-// The operator state that brings a backend back to the published state it had: health decides
-// between up and down, so both come back as "up".
-QString adminStateFor(const QString &publishedState)
+// The operator state behind a published one: up and down are both "up", since health decides
+// between them.
+QString adminStateBehind(const QString &publishedState)
 {
-    if (publishedState == u"draining"_s)
-        return u"drain"_s;
-    if (publishedState == u"maintenance"_s)
-        return u"maintenance"_s;
-    return u"up"_s;
-}
-
-// The published state an operator state leads to; "up" may show as "down" while unhealthy.
-bool leadsTo(const QString &adminState, const QString &publishedState)
-{
-    if (adminState == u"drain"_s)
-        return publishedState == u"draining"_s;
-    if (adminState == u"maintenance"_s)
-        return publishedState == u"maintenance"_s;
-    return publishedState == u"up"_s || publishedState == u"down"_s;
+    return adminStateName(parseBackendState(publishedState).value_or(BackendState::Up));
 }
 } // namespace
 
@@ -72,7 +60,7 @@ bool ChangeHistory::confirms(const ConsoleEvent &event, const Change &change)
     case Change::Kind::Weight:
         return event.kind == u"weight"_s && event.to == change.to;
     case Change::Kind::State:
-        return event.kind == u"state"_s && leadsTo(change.to, event.to);
+        return event.kind == u"state"_s && adminStateBehind(event.to) == change.to;
     case Change::Kind::Added:
         return event.kind == u"added"_s;
     }
@@ -106,7 +94,10 @@ bool ChangeHistory::undo()
         m_source->setWeight(last.backend, last.from.toInt());
         break;
     case Change::Kind::State:
-        m_source->setState(last.backend, adminStateFor(last.from));
+        // The operator state that brings the published one back; up and down both come back as "up",
+        // since health decides between them.
+        m_source->setState(last.backend,
+                           adminStateName(parseBackendState(last.from).value_or(BackendState::Up)));
         break;
     case Change::Kind::Added:
         m_source->removeBackend(last.backend);
