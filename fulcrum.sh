@@ -19,7 +19,10 @@ SELF=$(readlink -f "$0")
 cd "$(dirname "$SELF")"
 
 PACKAGES=(build-essential cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-charts-dev
-    qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus chromium xvfb xauth)
+    qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus chromium xvfb xauth
+    dnsmasq-base nodejs)
+# NodeSource's nodejs bundles npm and conflicts with Debian's npm package: ask for npm only when none is there.
+command -v npm >/dev/null || PACKAGES+=(npm)
 FULCRUMD=build/release/headless/fulcrumd
 
 section() { printf '\n==== %s ====\n' "$*"; }
@@ -49,9 +52,24 @@ install_packages() {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
+# kubernetes-models and yaml for the test integration.deploy_manifests, at the versions the lock file pins,
+# in build/ rather than the source tree; reinstalled only when the lock file changed.
+install_npm_packages() {
+    local from=installers/kubernetes/validate to=build/npm-deploy
+    section "npm packages ($to)"
+    if [[ -f $to/node_modules/.package-lock.json ]] && cmp -s "$from/package-lock.json" "$to/package-lock.json"; then
+        echo "npm packages are installed"
+        return
+    fi
+    mkdir -p "$to"
+    cp "$from/package.json" "$from/package-lock.json" "$to/"
+    npm ci --prefix "$to" --no-audit --no-fund
+}
+
 setup() {
     section "packages"
     install_packages
+    install_npm_packages
     section "configure (cmake --preset release)"
     cmake --preset release
     section "build (cmake --build --preset release)"
@@ -170,6 +188,7 @@ test_suite() {
     local start=$SECONDS
     section "packages"
     install_packages
+    install_npm_packages
     local stage_start=$SECONDS
     section "configure (cmake --preset release)"
     cmake --preset release

@@ -5,7 +5,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <atomic>
 #include <cstdio>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -13,6 +16,56 @@ namespace fulcrum {
 
 namespace {
 LogFormat g_format = LogFormat::Text;
+std::atomic<int> g_leastSeverity{static_cast<int>(LogLevel::Info)};
+
+// Set when stderr is journald's stream (systemd sets JOURNAL_STREAM to its device:inode): a "<N>" prefix
+// then gives each line its priority, so that journalctl -p filters, and journald adds the time itself.
+bool g_journalPrefix = false;
+
+bool stderrIsJournal()
+{
+    const QByteArray stream = qgetenv("JOURNAL_STREAM");
+    struct stat status
+    {};
+    if (stream.isEmpty() || ::fstat(STDERR_FILENO, &status) != 0)
+        return false;
+    return stream ==
+           QByteArray::number(quint64(status.st_dev)) + ':' + QByteArray::number(quint64(status.st_ino));
+}
+
+// syslog(3) priorities, as sd-daemon(3) prefixes use them.
+char journalPriority(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg:
+        return '7';
+    case QtInfoMsg:
+        return '6';
+    case QtWarningMsg:
+        return '4';
+    case QtCriticalMsg:
+        return '3';
+    case QtFatalMsg:
+        break;
+    }
+    return '2';
+}
+
+int severityOf(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg:
+        return static_cast<int>(LogLevel::Debug);
+    case QtInfoMsg:
+        return static_cast<int>(LogLevel::Info);
+    case QtWarningMsg:
+        return static_cast<int>(LogLevel::Warning);
+    case QtCriticalMsg:
+    case QtFatalMsg:
+        break;
+    }
+    return static_cast<int>(LogLevel::Error);
+}
 
 QString levelName(QtMsgType type)
 {
@@ -33,6 +86,8 @@ QString levelName(QtMsgType type)
 
 void writeMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
+    if (severityOf(type) < g_leastSeverity.load(std::memory_order_relaxed))
+        return;
     const QString time = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     QByteArray line;
     if (g_format == LogFormat::Json) {
@@ -40,6 +95,8 @@ void writeMessage(QtMsgType type, const QMessageLogContext &context, const QStri
         if (context.category != nullptr && qstrcmp(context.category, "default") != 0)
             object.insert(u"category"_s, QString::fromLatin1(context.category));
         line = QJsonDocument(object).toJson(QJsonDocument::Compact);
+    } else if (g_journalPrefix) {
+        line = QByteArray("<") + journalPriority(type) + '>' + (levelName(type) + u' ' + message).toUtf8();
     } else {
         line = (time + u' ' + levelName(type) + u' ' + message).toUtf8();
     }
@@ -49,10 +106,17 @@ void writeMessage(QtMsgType type, const QMessageLogContext &context, const QStri
 }
 } // namespace
 
-void installLogOutput(LogFormat format)
+void installLogOutput(LogFormat format, LogLevel level)
 {
     g_format = format;
+    g_journalPrefix = stderrIsJournal();
+    setLogLevel(level);
     qInstallMessageHandler(&writeMessage);
+}
+
+void setLogLevel(LogLevel level)
+{
+    g_leastSeverity.store(static_cast<int>(level), std::memory_order_relaxed);
 }
 
 } // namespace fulcrum

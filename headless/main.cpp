@@ -7,6 +7,7 @@
 #include "config/ConfigValues.h"
 #include "control/RuntimeStateKeeper.h"
 #include "demo/DemoBackends.h"
+#include "discovery/DnsDiscovery.h"
 #include "metrics/SnapshotFiles.h"
 #include "proxy/ProxyServer.h"
 
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
         return 0;
     }
     ProxyConfig config = resolved.config;
-    installLogOutput(config.logFormat);
+    installLogOutput(config.logFormat, config.logLevel);
 
     // Installed before anything listens, so a signal sent as soon as the listen line appears is
     // queued for the event loop instead of killing the process.
@@ -129,6 +130,21 @@ int main(int argc, char **argv)
 
     ProxyServer server;
 
+    // Backends from DNS: the names are looked up before anything listens, so the proxy starts with them.
+    DnsDiscovery discovery(server.backends());
+    QObject::connect(&discovery, &DnsDiscovery::lookedUp, &server,
+                     [](const QString &question, int addresses, const QString &lookupError) {
+                         if (lookupError.isEmpty())
+                             qDebug("DNS: %s: %d addresses", qPrintable(question), addresses);
+                         else
+                             qWarning("DNS: %s failed (%s); keeping the last %d addresses",
+                                      qPrintable(question), qPrintable(lookupError), addresses);
+                     });
+    if (DnsDiscovery::discovers(config))
+        discovery.lookUpNow(config, config.timeouts.upstreamConnectMs);
+    const ProxyConfig declared = config;
+    config = discovery.expand(declared);
+
     // Runtime state (--state-file): the changes people made at runtime are put back into the configuration
     // before it runs, and saved again on every change.
     std::unique_ptr<RuntimeStateKeeper> stateKeeper;
@@ -147,6 +163,7 @@ int main(int argc, char **argv)
         qCritical("%s", qPrintable(error));
         return 1;
     }
+    discovery.follow(declared);
     QStringList boundAddresses;
     for (const ListenAddress &address : server.boundAddresses()) {
         qInfo("listening on %s with %d workers", qPrintable(address.toString()), server.workerCount());
@@ -219,7 +236,7 @@ int main(int argc, char **argv)
             *reloadError = joinConfigErrors(reloaded.errors);
             return false;
         }
-        ProxyConfig next = reloaded.config;
+        ProxyConfig next = discovery.expand(reloaded.config);
         if (next.backends.isEmpty() && next.pools.isEmpty() && options.demo) {
             for (const BackendConfig &backend : demo.backends())
                 next.backends.append(next.withPoolSettings(backend));
@@ -242,6 +259,8 @@ int main(int argc, char **argv)
                       qPrintable(reason));
         }
         warnAboutRestartOnlyChanges(running, reloaded.config);
+        discovery.follow(reloaded.config);
+        setLogLevel(next.logLevel);
         running = next;
         qInfo("configuration reloaded from %s (%s)", qPrintable(options.configFile), qPrintable(reason));
         return true;

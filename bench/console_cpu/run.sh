@@ -58,16 +58,12 @@ for tool in nginx wrk xvfb-run; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool not installed (apt-get install -y nginx-light wrk xvfb)" >&2; exit 2; }
 done
 
+# shellcheck source=../lib/common.sh
+source "$(dirname "$(readlink -f "$0")")/../lib/common.sh"
 work=$(mktemp -d /tmp/console-cpu.XXXXXX)
 pids=()
 cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_pids "${pids[@]}"
     if [[ -f $work/nginx/nginx.pid ]]; then
         kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
     fi
@@ -81,29 +77,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # 66 consecutive free ports: 64 backends, the proxy's listener and the admin API.
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=0
-for attempt in $(seq 1 50); do
-    candidate=$((20000 + (RANDOM % 400) * 100))
-    ok=1
-    for port in $(seq "$candidate" $((candidate + 65))); do
-        port_free "$port" || { ok=0; break; }
-    done
-    if (( ok )); then base=$candidate; break; fi
-done
-(( base > 0 )) || { echo "run.sh: no free port range" >&2; exit 1; }
+base=$(free_port_range 66 100)
 listen_port=$((base + 64))
 admin_port=$((base + 65))
-
-wait_port() { # port, seconds
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        port_free "$1" || return 0
-        sleep 0.1
-    done
-    echo "run.sh: nothing listens on 127.0.0.1:$1" >&2
-    return 1
-}
 
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
 {

@@ -34,11 +34,13 @@ const QList<OptionSpec> &optionSpecs()
          u"Accept clients on ADDR:PORT: an IPv4 address, a bracketed IPv6 address or localhost; port "
          u"0..65535. Repeatable; replaces the config file's \"listen\". Default: 127.0.0.1:8080."_s},
         {{u"backend"_s},
-         u"URL[,weight=N][,name=NAME][,slow-start=MS]"_s,
+         u"URL[,weight=N][,name=NAME][,slow-start=MS][,resolve]"_s,
          u"Forward to the backend at http://HOST[:PORT] (port 80 by default) with weight 0..1000 "
          u"(default 1), a name of 1..64 characters from A-Za-z0-9._- (default backend-<position>) and a "
-         u"slow start of its own (default: --slow-start). Repeatable; replaces the config file's "
-         u"\"backends\"."_s},
+         u"slow start of its own (default: --slow-start). With resolve, every address of the host name "
+         u"is a backend, kept up to date from DNS; srv://_service._proto.NAME makes one of every address "
+         u"of the SRV record's targets, with their ports and weights. Repeatable; replaces the config "
+         u"file's \"backends\"."_s},
         {{u"strategy"_s},
          u"NAME"_s,
          u"How requests are spread over the backends: round-robin, least-connections, power-of-two, "
@@ -97,11 +99,22 @@ const QList<OptionSpec> &optionSpecs()
          u"Keep runtime changes (weights, admin states, added and removed backends, split weights) in "
          u"FILE and restore them at start and on reload; a backend or split whose config entry changed "
          u"since takes the config's values."_s},
+        {{u"dns-server"_s},
+         u"ADDR"_s,
+         u"Look up discovered backends (resolve, srv://) at the DNS server ADDR, port 53, instead of the "
+         u"system's resolvers. Replaces the config file's dns.server."_s},
+        {{u"dns-interval"_s},
+         u"MS"_s,
+         u"Look discovered names up again every MS milliseconds, 500..86400000, or sooner when their "
+         u"records' TTL ends (but not more often than every 500 ms). Default: 30000."_s},
         {{u"config"_s}, u"FILE"_s, u"Read the JSON configuration FILE; the other flags override it."_s},
         {{u"check-config"_s},
          {},
          u"Validate the configuration (file and flags), report every error and exit."_s},
         {{u"log-format"_s}, u"text|json"_s, u"Log line format. Default: text."_s},
+        {{u"log-level"_s},
+         u"LEVEL"_s,
+         u"The least severe messages logged: debug, info, warning or error. Default: info."_s},
         {{u"access-log"_s}, u"on|off"_s, u"Log one line per request. Default: on."_s},
         {{u"demo"_s},
          {},
@@ -182,6 +195,8 @@ Parsed<BackendConfig> parseBackendFlag(const QString &text, qsizetype index)
     backend.name = defaultBackendName(index);
     backend.host = endpoint.value.host;
     backend.port = endpoint.value.port;
+    if (endpoint.value.srv)
+        backend.discovery = BackendDiscovery::Srv;
     bool sawWeight = false;
     bool sawName = false;
     bool sawSlowStart = false;
@@ -211,11 +226,18 @@ Parsed<BackendConfig> parseBackendFlag(const QString &text, qsizetype index)
             if (!slowStart.ok())
                 return reject(u"slow-start "_s + slowStart.error);
             backend.slowStartMs = static_cast<int>(slowStart.value);
+        } else if (part == u"resolve") {
+            if (backend.discovery == BackendDiscovery::Srv)
+                return reject(u"resolve is implied by an srv:// url"_s);
+            backend.discovery = BackendDiscovery::Resolve;
         } else {
             return reject(u"unknown backend option \""_s + part +
-                          u"\" (expected weight=N, name=NAME or slow-start=MS)");
+                          u"\" (expected weight=N, name=NAME, slow-start=MS or resolve)");
         }
     }
+    const QString discoveryProblem = checkDiscoveredBackend(backend);
+    if (!discoveryProblem.isEmpty())
+        return reject(discoveryProblem);
     return backend;
 }
 
@@ -338,6 +360,11 @@ void readBalancing(const QCommandLineParser &parser, CommandLineOptions &options
         options.slowStartMs = static_cast<int>(*slowStart);
 }
 
+Parsed<qint64> parseDnsInterval(QStringView text)
+{
+    return parseInteger(text, ranges::dnsIntervalMs);
+}
+
 Parsed<qint64> parseSnapshotEvery(QStringView text)
 {
     return parseInteger(text, ranges::snapshotEverySeconds);
@@ -371,6 +398,11 @@ void readOperations(const QCommandLineParser &parser, CommandLineOptions &option
     readParsed(parser, u"admin"_s, parseListenAddress, options.adminListen, errors);
     readPath(parser, u"admin-token-file"_s, u"a file"_s, options.adminTokenFile, errors);
     readPath(parser, u"state-file"_s, u"a file"_s, options.stateFile, errors);
+    readParsed(parser, u"dns-server"_s, parseDnsServer, options.dnsServer, errors);
+    std::optional<qint64> dnsInterval;
+    readParsed(parser, u"dns-interval"_s, parseDnsInterval, dnsInterval, errors);
+    if (dnsInterval)
+        options.dnsIntervalMs = static_cast<int>(*dnsInterval);
 }
 
 void readScalars(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
@@ -392,6 +424,7 @@ void readScalars(const QCommandLineParser &parser, CommandLineOptions &options, 
         else
             addFlagError(errors, logFormatFlag, *text, format.error);
     }
+    readParsed(parser, u"log-level"_s, parseLogLevel, options.logLevel, errors);
     const QString accessLogFlag = u"access-log"_s;
     if (const std::optional<QString> text = lastValue(parser, accessLogFlag)) {
         if (*text == u"on")
@@ -516,6 +549,10 @@ void mergeOperations(const CommandLineOptions &options, ConfigLoadResult &result
         config.admin.tokenFile = options.adminTokenFile;
     if (!options.stateFile.isEmpty())
         config.stateFile = options.stateFile;
+    if (options.dnsServer)
+        config.dns.server = *options.dnsServer;
+    if (options.dnsIntervalMs)
+        config.dns.intervalMs = *options.dnsIntervalMs;
     AdminFieldNames fields;
     if (options.adminListen)
         fields.listen = flag(u"admin"_s);
@@ -543,6 +580,28 @@ void requireBackends(const CommandLineOptions &options, bool fileLoaded, ConfigL
     if (!anyBackend)
         result.errors.append({u"pools"_s, QString(),
                               u"at least one backend is required (every pool's \"backends\" is empty)"_s});
+}
+
+// Runtime state would keep the addresses DNS gave as backends added by hand, and put them back after a
+// restart whatever DNS says by then.
+void rejectStateFileWithDiscovery(ConfigLoadResult &result)
+{
+    const ProxyConfig &config = result.config;
+    if (config.stateFile.isEmpty())
+        return;
+    const auto discovered = [](const QList<BackendConfig> &backends) {
+        return std::any_of(backends.cbegin(), backends.cend(), [](const BackendConfig &backend) {
+            return backend.discovery != BackendDiscovery::None;
+        });
+    };
+    const bool anyDiscovered = discovered(config.backends) ||
+                               std::any_of(config.pools.cbegin(), config.pools.cend(),
+                                           [&](const PoolConfig &pool) { return discovered(pool.backends); });
+    if (anyDiscovered)
+        result.errors.append(
+            {u"state_file"_s, config.stateFile,
+             u"cannot be combined with backends discovered from DNS (resolve, srv://): their "
+             u"addresses would be kept as backends added by hand"_s});
 }
 
 } // namespace
@@ -600,11 +659,14 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
         config.workers = *options.workers;
     if (options.logFormat)
         config.logFormat = *options.logFormat;
+    if (options.logLevel)
+        config.logLevel = *options.logLevel;
     if (options.accessLog)
         config.accessLog = *options.accessLog;
     mergeSnapshotFiles(options, fileLoaded, result);
     requireBackends(options, fileLoaded, result);
     mergeOperations(options, result);
+    rejectStateFileWithDiscovery(result);
     return result;
 }
 

@@ -30,6 +30,7 @@ struct CommandLineOptions
     QString configFile;                       // --config; empty: none
     bool checkConfig = false;                 // --check-config
     std::optional<LogFormat> logFormat;       // --log-format
+    std::optional<LogLevel> logLevel;         // --log-level
     std::optional<bool> accessLog;            // --access-log on|off
     bool demo = false;                        // --demo
     QString snapshotDir;                      // --snapshot-dir; empty: none
@@ -38,6 +39,8 @@ struct CommandLineOptions
     std::optional<ListenAddress> adminListen;             // --admin
     QString adminTokenFile;                               // --admin-token-file; empty: none
     QString stateFile;                                    // --state-file; empty: none
+    std::optional<QHostAddress> dnsServer;                // --dns-server
+    std::optional<int> dnsIntervalMs;                     // --dns-interval
     bool showHelp = false;                                // --help / -h
     bool showVersion = false;                             // --version / -v
 

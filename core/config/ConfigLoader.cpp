@@ -173,6 +173,7 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverride
     readTimeouts(root, config.timeouts);
     readLimits(root, config.limits);
     readParsed(root, "log_format"_L1, parseLogFormat, config.logFormat);
+    readParsed(root, "log_level"_L1, parseLogLevel, config.logLevel);
     root.readBoolean("access_log"_L1, config.accessLog);
     root.readInteger("metrics_interval_ms"_L1, ranges::metricsIntervalMs, config.metricsIntervalMs);
     readOperations(root, config);

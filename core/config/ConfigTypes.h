@@ -48,11 +48,20 @@ struct CircuitBreakerConfig
     friend bool operator==(const CircuitBreakerConfig &, const CircuitBreakerConfig &) = default;
 };
 
+// Where a backend's addresses come from.
+enum class BackendDiscovery
+{
+    None,    // host is an address, or a name resolved once at start and on each reload
+    Resolve, // ",resolve" / "resolve": true: one backend per A/AAAA address of host, kept up to date
+    Srv,     // "srv://NAME": one backend per address of each SRV target of NAME, with its port and weight
+};
+
 struct BackendConfig
 {
     QString name;
-    QString host; // literal address or name resolved once at start/reload
-    quint16 port = 80;
+    QString host;      // literal address or host name; the SRV name with BackendDiscovery::Srv
+    quint16 port = 80; // unused with BackendDiscovery::Srv, whose records give the ports
+    BackendDiscovery discovery = BackendDiscovery::None;
     int weight = 1;       // 0..1000; 0 keeps the backend configured but out of rotation
     int slowStartMs = -1; // ramp after coming back; -1 takes the pool's BalancingConfig::slowStartMs
     // Filled in by the loader from the pool's settings and this backend's overrides.
@@ -174,6 +183,14 @@ struct SnapshotFilesConfig
     QList<SnapshotFormat> formats{SnapshotFormat::Json};
     bool enabled() const { return !dir.isEmpty(); }
     friend bool operator==(const SnapshotFilesConfig &, const SnapshotFilesConfig &) = default;
+};
+
+// How discovered backends (BackendDiscovery) are looked up: "dns", --dns-server, --dns-interval.
+struct DnsConfig
+{
+    QHostAddress server;     // null: the system's resolvers (/etc/resolv.conf)
+    int intervalMs = 30'000; // names are looked up again after this, or sooner when a record's TTL ends
+    friend bool operator==(const DnsConfig &, const DnsConfig &) = default;
 };
 
 // The admin API's listener, apart from the traffic: off while listen is unset.

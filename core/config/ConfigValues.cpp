@@ -5,6 +5,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -231,12 +232,35 @@ Parsed<ListenAddress> parseListenAddress(QStringView text)
     return out;
 }
 
+namespace {
+
+// "_service._proto.name": the two leading labels are what makes it an SRV name.
+Parsed<BackendEndpoint> parseSrvName(QStringView name)
+{
+    if (name.endsWith(u'/'))
+        name.chop(1);
+    const QList<QStringView> labels = name.split(u'.');
+    if (labels.size() < 3 || !labels.at(0).startsWith(u'_') || !labels.at(1).startsWith(u'_') ||
+        !isHostName(name))
+        return reject(u"an SRV name must look like srv://_service._proto.name (for example "
+                      u"srv://_http._tcp.web.example)"_s);
+    BackendEndpoint out;
+    out.host = name.toString();
+    out.port = 0;
+    out.srv = true;
+    return out;
+}
+
+} // namespace
+
 Parsed<BackendEndpoint> parseBackendUrl(QStringView text)
 {
     const qsizetype schemeEnd = text.indexOf(u"://");
     if (schemeEnd < 0)
         return reject(u"must start with http://"_s);
     const QStringView scheme = text.first(schemeEnd);
+    if (scheme.compare(u"srv", Qt::CaseInsensitive) == 0)
+        return parseSrvName(text.sliced(schemeEnd + 3));
     if (scheme.compare(u"https", Qt::CaseInsensitive) == 0)
         return reject(u"https backends are not supported (use http://)"_s);
     if (scheme.compare(u"http", Qt::CaseInsensitive) != 0)
@@ -302,6 +326,49 @@ Parsed<LogFormat> parseLogFormat(QStringView text)
     if (text == u"json")
         return LogFormat::Json;
     return reject(u"must be \"text\" or \"json\""_s);
+}
+
+Parsed<LogLevel> parseLogLevel(QStringView text)
+{
+    constexpr std::pair<QStringView, LogLevel> levels[] = {
+        {u"debug", LogLevel::Debug},
+        {u"info", LogLevel::Info},
+        {u"warning", LogLevel::Warning},
+        {u"error", LogLevel::Error},
+    };
+    for (const auto &[name, level] : levels) {
+        if (text == name)
+            return level;
+    }
+    return reject(u"must be \"debug\", \"info\", \"warning\" or \"error\""_s);
+}
+
+QString checkDiscoveredBackend(const BackendConfig &backend)
+{
+    // "NAME-" + an IPv6 address (39) + "-" + a port (5) stays within the 64 characters of a name.
+    constexpr qsizetype maxPrefix = 16;
+    if (backend.discovery == BackendDiscovery::None)
+        return {};
+    if (backend.discovery == BackendDiscovery::Resolve) {
+        QHostAddress literal;
+        if (literal.setAddress(backend.host))
+            return u"resolve needs a host name, not an address"_s;
+    }
+    if (backend.name.size() > maxPrefix)
+        return u"the name of a discovered backend must be at most %1 characters: it prefixes the name of "
+               u"each address found"_s.arg(maxPrefix);
+    return {};
+}
+
+Parsed<QHostAddress> parseDnsServer(QStringView text)
+{
+    QStringView address = text;
+    if (address.startsWith(u'[') && address.endsWith(u']'))
+        address = address.sliced(1, address.size() - 2);
+    QHostAddress server;
+    if (!server.setAddress(address.toString()))
+        return reject(u"must be an IPv4 or IPv6 address (queried on port 53)"_s);
+    return server;
 }
 
 Parsed<SnapshotFormat> parseSnapshotFormat(QStringView text)

@@ -56,6 +56,7 @@ inline constexpr IntRange maxRequestTargetBytes{256, 1024 * 1024};
 inline constexpr IntRange maxBodyBytes{0, (qint64(1) << 53) - 1};
 inline constexpr IntRange upstreamIdlePerBackend{0, 10'000};
 inline constexpr IntRange metricsIntervalMs{100, 60'000};
+inline constexpr IntRange dnsIntervalMs{500, 86'400'000};
 inline constexpr IntRange slowStartMs{0, 3'600'000};    // up to an hour
 inline constexpr IntRange cookieMaxAgeS{0, 31'536'000}; // up to a year
 inline constexpr IntRange healthIntervalMs{100, 3'600'000};
@@ -92,8 +93,10 @@ struct BackendEndpoint
 {
     QString host; // as written; an IPv6 literal without its brackets
     quint16 port = 80;
+    bool srv = false; // "srv://_service._proto.name": host is the SRV name, port unused
 };
-// "http://host[:port][/]" with host an IPv4 literal, a bracketed IPv6 literal or a host name.
+// "http://host[:port][/]" with host an IPv4 literal, a bracketed IPv6 literal or a host name, or
+// "srv://_service._proto.name" for a pool of the SRV record's targets.
 Parsed<BackendEndpoint> parseBackendUrl(QStringView text);
 
 // Empty when name is 1..64 characters of [A-Za-z0-9._-], else the reason.
@@ -101,6 +104,13 @@ QString checkBackendName(QStringView name);
 
 // "text" or "json".
 Parsed<LogFormat> parseLogFormat(QStringView text);
+// "debug", "info", "warning" or "error".
+Parsed<LogLevel> parseLogLevel(QStringView text);
+// Empty when backend may be discovered as it asks (a host name to resolve, a short enough name to prefix
+// each address's backend name), else the reason.
+QString checkDiscoveredBackend(const BackendConfig &backend);
+// The DNS server for discovery: an IPv4 or IPv6 address (queried on port 53).
+Parsed<QHostAddress> parseDnsServer(QStringView text);
 // "json,csv,prom": each at most once, at least one.
 Parsed<QList<SnapshotFormat>> parseSnapshotFormats(QStringView text);
 // One of them: "json", "csv" or "prom".

@@ -81,11 +81,22 @@ void readSnapshots(JsonObjectReader &root, SnapshotFilesConfig &target)
     target = read;
 }
 
+void readDns(JsonObjectReader &root, DnsConfig &target)
+{
+    std::optional<JsonObjectReader> object = root.object("dns"_L1);
+    if (!object)
+        return;
+    readParsed(*object, "server"_L1, parseDnsServer, target.server);
+    object->readInteger("interval_ms"_L1, ranges::dnsIntervalMs, target.intervalMs);
+    object->reportUnknown();
+}
+
 } // namespace
 
 void readOperations(JsonObjectReader &root, ProxyConfig &config)
 {
     readAdmin(root, config.admin);
+    readDns(root, config.dns);
     std::optional<QString> stateFile;
     readOptional(root, "state_file"_L1, checkFileName, stateFile);
     if (stateFile)

@@ -7,6 +7,26 @@ namespace fulcrum {
 
 namespace {
 
+// "resolve": true keeps every address of the host name; an srv:// url discovers on its own.
+void readDiscovery(JsonObjectReader &object, BackendConfig &backend)
+{
+    JsonDiagnostics &d = object.diagnostics();
+    bool resolve = false;
+    object.readBoolean("resolve"_L1, resolve);
+    if (resolve && backend.discovery == BackendDiscovery::Srv)
+        d.add(object.field("resolve"_L1), resolve, u"is implied by an srv:// url"_s);
+    else if (resolve)
+        backend.discovery = BackendDiscovery::Resolve;
+    if (backend.host.isEmpty() || backend.name.isEmpty()) // already reported
+        return;
+    const QString problem = checkDiscoveredBackend(backend);
+    if (!problem.isEmpty())
+        d.add(object.field(backend.discovery == BackendDiscovery::Resolve ? "resolve"_L1 : "url"_L1),
+              backend.discovery == BackendDiscovery::Resolve ? QJsonValue(resolve)
+                                                             : QJsonValue(backend.url()),
+              problem);
+}
+
 // Reads one entry of "backends"; nothing when any of its fields is invalid (each one reported).
 std::optional<BackendEntry> readBackend(JsonObjectReader &object, qsizetype index, const QString &pool)
 {
@@ -21,6 +41,8 @@ std::optional<BackendEntry> readBackend(JsonObjectReader &object, qsizetype inde
             if (endpoint.ok()) {
                 backend.host = endpoint.value.host;
                 backend.port = endpoint.value.port;
+                if (endpoint.value.srv)
+                    backend.discovery = BackendDiscovery::Srv;
             } else {
                 d.add(object.field("url"_L1), url, endpoint.error);
             }
@@ -40,6 +62,7 @@ std::optional<BackendEntry> readBackend(JsonObjectReader &object, qsizetype inde
 
     object.readInteger("weight"_L1, ranges::weight, backend.weight);
     object.readInteger("slow_start_ms"_L1, ranges::slowStartMs, backend.slowStartMs);
+    readDiscovery(object, backend);
 
     BackendOverrides overrides;
     if (std::optional<JsonObjectReader> healthCheck = object.object("health_check"_L1)) {

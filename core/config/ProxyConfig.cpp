@@ -19,6 +19,8 @@ QString ListenAddress::toString() const
 
 QString BackendConfig::url() const
 {
+    if (discovery == BackendDiscovery::Srv)
+        return u"srv://"_s + host;
     // An IPv6 literal is stored without brackets; a URL needs them to tell the port apart.
     QString authorityHost = host;
     if (host.contains(u':')) {

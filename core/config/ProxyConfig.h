@@ -12,6 +12,15 @@ enum class LogFormat
     Json
 };
 
+// The least severe messages logged: "debug", "info", "warning" or "error".
+enum class LogLevel
+{
+    Debug,
+    Info,
+    Warning,
+    Error,
+};
+
 struct ProxyConfig
 {
     QList<ListenAddress> listen;
@@ -26,10 +35,12 @@ struct ProxyConfig
     Timeouts timeouts;
     Limits limits;
     LogFormat logFormat = LogFormat::Text;
+    LogLevel logLevel = LogLevel::Info;
     bool accessLog = true;
     int metricsIntervalMs = 1'000;
     SnapshotFilesConfig snapshotFiles; // "snapshots"; --snapshot-dir, --snapshot-every, --snapshot-format
     AdminConfig admin;                 // "admin"; --admin, --admin-token-file
+    DnsConfig dns;     // "dns", --dns-server, --dns-interval: how discovered backends are looked up
     QString stateFile; // "state_file", --state-file: where runtime changes are kept; empty: nowhere
     // Several pools behind the listener, and the routes that choose among them (first match wins).
     QList<PoolConfig> pools;

@@ -96,6 +96,11 @@ bool BackendRegistry::validate(const BackendConfig &config, Backend *resolved, Q
                      .arg(ranges::weight.requirement());
         return false;
     }
+    // Only DnsDiscovery's expansion of it can run: the name stands for many backends.
+    if (config.discovery != BackendDiscovery::None) {
+        *error = u"backend %1: DNS discovery (resolve, srv://) needs fulcrumd"_s.arg(config.name);
+        return false;
+    }
     if (config.host.isEmpty() || config.port == 0) {
         *error = u"backend %1: needs a host and a port from 1 to 65535"_s.arg(config.name);
         return false;
@@ -461,6 +466,7 @@ void BackendRegistry::beginRemoval(Entry &entry)
     entry.backend.state = BackendState::Draining;
     entry.rampStartMs = -1;
     entry.removeDeadlineMs = m_clock.elapsed() + m_removalDrainTimeoutMs;
+    entry.drainingGeneration = m_generation + 1; // every beginRemoval is followed by a publish
 }
 
 void BackendRegistry::startRamp(Entry &entry)
@@ -523,8 +529,11 @@ void BackendRegistry::tick()
         const Entry &entry = m_entries.at(i);
         if (entry.removeDeadlineMs < 0)
             continue;
+        // Generation first: once every worker has the draining table, all its choices are counted.
+        const bool everyoneSeesDraining =
+            !m_oldestAdoptedGeneration || m_oldestAdoptedGeneration() >= entry.drainingGeneration;
         const int inFlight = entry.backend.runtime->inFlight.load(std::memory_order_acquire);
-        if (inFlight > 0 && now < entry.removeDeadlineMs)
+        if ((inFlight > 0 || !everyoneSeesDraining) && now < entry.removeDeadlineMs)
             continue;
         const QString why =
             inFlight == 0 ? u"drained"_s : u"drain timeout with %1 requests still in flight"_s.arg(inFlight);

@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <optional>
 
 namespace fulcrum {
@@ -44,6 +45,14 @@ public:
 
     // How long a removed backend may keep requests in flight before it is dropped anyway.
     void setRemovalDrainTimeout(int ms) { m_removalDrainTimeoutMs = ms; }
+    // The oldest table generation that something choosing backends may still use (the proxy's workers
+    // take each new table when their event loops get to it). A removed backend leaves only once that
+    // has reached a table where it drains: until then a worker may still choose it, with nothing yet
+    // in flight. Without a probe, a published table counts as taken at once.
+    void setTableAdoptionProbe(std::function<quint64()> oldestAdoptedGeneration)
+    {
+        m_oldestAdoptedGeneration = std::move(oldestAdoptedGeneration);
+    }
 
     // Makes the running pools match a configuration: adds, removes (draining first), reweighs,
     // readdresses and moves between pools by name, keeping the state an operator set on backends that
@@ -101,7 +110,8 @@ private:
         int publishedWeight = -1; // the effective weight in the last table published
         Backend backend;          // config, address and runtime; state and weight as the operator set them
         qint64 rampStartMs = -1;  // slow start began here; -1 when not ramping
-        qint64 removeDeadlineMs = -1; // removal was asked for; -1 when staying
+        qint64 removeDeadlineMs = -1;   // removal was asked for; -1 when staying
+        quint64 drainingGeneration = 0; // the first table generation in which it drains for removal
         bool healthy = true;
         QString healthReason;
         qint64 lastProbeLatencyUs = -1;
@@ -141,6 +151,7 @@ private:
     quint64 m_generation = 0;
     int m_removalDrainTimeoutMs = 30'000;
     OutlierDetectionConfig m_outlier;
+    std::function<quint64()> m_oldestAdoptedGeneration;
     QElapsedTimer m_clock;
     QTimer m_ticker; // runs only while a backend ramps up or drains for removal
     bool m_batching = false;

@@ -10,6 +10,8 @@
 #include <QLoggingCategory>
 #include <QThread>
 
+#include <algorithm>
+#include <limits>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -23,6 +25,12 @@ ProxyServer::ProxyServer(QObject *parent)
 {
     qRegisterMetaType<MetricsSnapshotPtr>();
     connect(&m_registry, &BackendRegistry::tablesChanged, this, &ProxyServer::publishRouting);
+    m_registry.setTableAdoptionProbe([this] {
+        quint64 oldest = std::numeric_limits<quint64>::max();
+        for (const Worker *worker : m_workers)
+            oldest = std::min(oldest, worker->backendGeneration());
+        return oldest;
+    });
     connect(&m_routing, &RoutingRegistry::routesChanged, this, &ProxyServer::publishRouting);
     connect(&m_metricsTimer, &QTimer::timeout, this, [this] { Q_EMIT snapshotPublished(collectSnapshot()); });
     m_drainTimer.setSingleShot(true);

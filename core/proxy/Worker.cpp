@@ -60,8 +60,14 @@ void Worker::start()
 void Worker::setRoutingTable(RoutingTablePtr routing)
 {
     m_routing = std::move(routing);
-    if (m_routing && m_pool != nullptr)
+    if (!m_routing)
+        return;
+    if (m_pool != nullptr)
         m_pool->retainOnly(m_routing->allTables());
+    quint64 generation = 0;
+    for (const PoolTable &pool : m_routing->allTables())
+        generation = std::max(generation, pool.table->generation());
+    m_backendGeneration.store(generation, std::memory_order_release);
 }
 
 void Worker::acceptPending(int listenDescriptor)

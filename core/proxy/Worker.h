@@ -16,6 +16,7 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -37,6 +38,9 @@ public:
     // All of these run on the worker's thread (invoke them queued from elsewhere).
     void start();
     void setRoutingTable(fulcrum::RoutingTablePtr routing);
+    // The generation of the backend tables this worker chooses from, from any thread: every request it
+    // sent to a backend under older tables is already counted in that backend's in-flight requests.
+    quint64 backendGeneration() const { return m_backendGeneration.load(std::memory_order_acquire); }
     void beginDrain();
     void shutdown();
 
@@ -84,6 +88,7 @@ private:
     std::vector<std::unique_ptr<QSocketNotifier>> m_acceptNotifiers;
     WorkerSlots<ListenerCounterSlot> &m_listenerCounters;
     RoutingTablePtr m_routing;
+    std::atomic<quint64> m_backendGeneration{0};
     UpstreamPool *m_pool = nullptr;
     RequestIdGenerator m_requestIds;
     AccessLog m_accessLog;

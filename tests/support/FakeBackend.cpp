@@ -498,8 +498,8 @@ bool FakeBackend::start(quint16 port)
     detail::BackendServer *server = m_server;
     QMetaObject::invokeMethod(
         server,
-        [server, &listening, &port] {
-            listening = server->listen(QHostAddress::LocalHost, port);
+        [server, &listening, &port, this] {
+            listening = server->listen(m_address, port);
             port = server->serverPort();
         },
         Qt::BlockingQueuedConnection);
@@ -536,7 +536,7 @@ void FakeBackend::reservePort()
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(m_port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_addr.s_addr = htonl(m_address.toIPv4Address());
     // Bound but not listening: a connect to it is refused, and the kernel never picks a bound port as
     // the ephemeral port of an outgoing connection. Without SO_REUSEADDR no other socket can bind it
     // either; with it only when connections of the old listener linger in TIME_WAIT on the port.
@@ -579,7 +579,7 @@ bool FakeBackend::isListening() const
 
 QString FakeBackend::url() const
 {
-    return u"http://127.0.0.1:"_s + QString::number(m_port);
+    return u"http://"_s + m_address.toString() + u':' + QString::number(m_port);
 }
 
 QString FakeBackend::backendFlag(int weight) const

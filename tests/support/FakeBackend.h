@@ -4,6 +4,7 @@
 #include "http/HttpHeaders.h"
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QString>
 #include <QThread>
@@ -82,7 +83,8 @@ struct BackendState;
 class BackendServer;
 } // namespace detail
 
-// An HTTP/1.1 server on 127.0.0.1 with an ephemeral port, for tests that need a backend to proxy to.
+// An HTTP/1.1 server on 127.0.0.1 (or another loopback address) with an ephemeral port, for tests that need a
+// backend to proxy to.
 //
 // It runs on its own thread. Tests block the main thread in many ways (QTRY polling with sleeps,
 // QProcess::waitForFinished, hashing megabytes of body); a backend sharing that thread would stall
@@ -99,6 +101,9 @@ public:
     // Listens on `port`, or on an ephemeral one when 0. After stop(), start(port()) brings the backend
     // back on the same port, as a restarted server would.
     bool start(quint16 port = 0);
+    // Another loopback IPv4 address to listen on (127.0.0.1 by default), so that several backends can
+    // share a port as the addresses of one DNS name do. Call before start().
+    void setAddress(const QHostAddress &address) { m_address = address; }
     // Closes the listener and every open connection; the port is then refused. Until the next start()
     // the port stays bound (without listening), so that no other socket can take it: not another
     // server, and not a connection to it as its own ephemeral source port (a TCP self-connect would
@@ -146,6 +151,7 @@ private:
     void releasePort();
 
     QString m_name;
+    QHostAddress m_address{QHostAddress::LocalHost};
     quint16 m_port = 0;
     std::shared_ptr<detail::BackendState> m_state;
     QThread m_thread;

@@ -365,10 +365,10 @@ void TestCommandLine::invalidFlags_data()
         argv({"--backend", "http://x", "--backend", "http://y,name=backend-1"}), "--backend",
         "http://y,name=backend-1", R"(duplicate backend name "backend-1")");
     row("backend missing value", argv({"--backend"}), "--backend", nullptr,
-        "missing value (expected URL[,weight=N][,name=NAME][,slow-start=MS])");
+        "missing value (expected URL[,weight=N][,name=NAME][,slow-start=MS][,resolve])");
     row("backend unknown option lists slow-start", argv({"--backend", "http://x,slowstart=1"}), "--backend",
         "http://x,slowstart=1",
-        R"(unknown backend option "slowstart=1" (expected weight=N, name=NAME or slow-start=MS))");
+        R"(unknown backend option "slowstart=1" (expected weight=N, name=NAME, slow-start=MS or resolve))");
     row("backend slow-start too big", argv({"--backend", "http://x,slow-start=3600001"}), "--backend",
         "http://x,slow-start=3600001", "slow-start must be an integer from 0 to 3600000");
     row("backend slow-start negative", argv({"--backend", "http://x,slow-start=-1"}), "--backend",
@@ -554,13 +554,26 @@ void TestCommandLine::helpTextListsEveryFlag()
 {
     const QString help = commandLineHelpText();
     QVERIFY(help.startsWith(u"Usage: fulcrumd [options]\n"));
-    for (const QString &flag :
-         {u"--listen <ADDR:PORT>"_s, u"--backend <URL[,weight=N][,name=NAME][,slow-start=MS]>"_s,
-          u"--strategy <NAME>"_s, u"--hash-key <KEY>"_s, u"--sticky-cookie <NAME[,max-age=SECONDS]>"_s,
-          u"--slow-start <MS>"_s, u"--health-check <PATH>"_s, u"--panic-mode <fail-closed|fail-open>"_s,
-          u"--retries <N>"_s, u"--workers <N>"_s, u"--config <FILE>"_s, u"--check-config"_s,
-          u"--log-format <text|json>"_s, u"--access-log <on|off>"_s, u"--demo"_s, u"-h, --help"_s,
-          u"-v, --version"_s}) {
+    for (const QString &flag : {u"--listen <ADDR:PORT>"_s,
+                                u"--backend <URL[,weight=N][,name=NAME][,slow-start=MS][,resolve]>"_s,
+                                u"--strategy <NAME>"_s,
+                                u"--hash-key <KEY>"_s,
+                                u"--sticky-cookie <NAME[,max-age=SECONDS]>"_s,
+                                u"--slow-start <MS>"_s,
+                                u"--health-check <PATH>"_s,
+                                u"--panic-mode <fail-closed|fail-open>"_s,
+                                u"--retries <N>"_s,
+                                u"--workers <N>"_s,
+                                u"--config <FILE>"_s,
+                                u"--check-config"_s,
+                                u"--log-format <text|json>"_s,
+                                u"--log-level <LEVEL>"_s,
+                                u"--dns-server <ADDR>"_s,
+                                u"--dns-interval <MS>"_s,
+                                u"--access-log <on|off>"_s,
+                                u"--demo"_s,
+                                u"-h, --help"_s,
+                                u"-v, --version"_s}) {
         QVERIFY2(help.contains(flag), qPrintable(flag));
     }
     for (const QString &line : help.split(u'\n'))

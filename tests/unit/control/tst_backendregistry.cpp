@@ -44,6 +44,7 @@ private Q_SLOTS:
     void stateTakesBackendOutOfRotation();
     void removeDrainsUntilIdle();
     void removeGivesUpAfterDrainTimeout();
+    void removeWaitsForEveryWorkerToSeeItDrain();
     void slowStartRampsAfterReturn();
     void reloadDiffsByName();
     void reloadCancelsPendingRemoval();
@@ -238,6 +239,27 @@ void TestBackendRegistry::removeGivesUpAfterDrainTimeout()
     QCOMPARE(changeAt(changes, 1).kind, BackendChange::Kind::Removed);
     QCOMPARE(changeAt(changes, 1).reason, u"drain timeout with 1 requests still in flight"_s);
     QCOMPARE(registry.table()->indexOf(u"a"_s), -1);
+}
+
+// Nothing in flight is not enough while a worker still chooses from a table without the drain: it may
+// pick the backend right after it was dropped. The removal waits for the adoption probe.
+void TestBackendRegistry::removeWaitsForEveryWorkerToSeeItDrain()
+{
+    BackendRegistry registry;
+    QString error;
+    QVERIFY(registry.apply({}, {backend(u"a"_s), backend(u"b"_s)}, u"test"_s, &error));
+    quint64 adopted = registry.table()->generation();
+    registry.setTableAdoptionProbe([&adopted] { return adopted; });
+    QSignalSpy changes(&registry, &BackendRegistry::backendChanged);
+    QVERIFY(registry.removeBackend(u"a"_s, u"operator"_s, &error));
+    QCOMPARE(changes.size(), 1);
+    QVERIFY(!QTest::qWaitFor([&changes] { return changes.size() > 1; }, 300));
+    QVERIFY(registry.status(u"a"_s));
+
+    adopted = registry.table()->generation();
+    QTRY_COMPARE(changes.size(), 2);
+    QCOMPARE(changeAt(changes, 1).kind, BackendChange::Kind::Removed);
+    QCOMPARE(changeAt(changes, 1).reason, u"drained"_s);
 }
 
 void TestBackendRegistry::slowStartRampsAfterReturn()
