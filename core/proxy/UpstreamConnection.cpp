@@ -33,7 +33,9 @@ UpstreamConnection::~UpstreamConnection()
 
 void UpstreamConnection::connectToBackend()
 {
+    m_inConnectToHost = true;
     m_socket.connectToHost(m_address, m_port, QIODevice::ReadWrite | QIODevice::Unbuffered);
+    m_inConnectToHost = false;
 }
 
 void UpstreamConnection::attach(UpstreamExchangeHandler *handler, bool responseHasNoBody)
@@ -164,6 +166,22 @@ void UpstreamConnection::onBytesWritten()
 
 void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
 {
+    if (m_inConnectToHost) {
+        // Qt reports a socket it could not even create (no descriptor or buffer left) from inside
+        // connectToHost(), before the pool's caller has attached. Taken as a parked connection
+        // breaking, it would delete the connection under that caller; handed to an attached handler
+        // on the spot, it would fail the attempt (answer, retry, end the exchange) while the caller is
+        // still setting it up. Queued, it reaches the handler from the event loop like a refused
+        // connection, and counts as one for retries and outlier detection. A close() in between
+        // leaves no handler to tell, and a deleted connection drops the call.
+        if (!std::exchange(m_connectFailureQueued, true)) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, reason = m_socket.errorString().toUtf8()] { fail(UpstreamError::Connect, reason); },
+                Qt::QueuedConnection);
+        }
+        return;
+    }
     if (error == QAbstractSocket::RemoteHostClosedError) {
         onDisconnected();
         return;

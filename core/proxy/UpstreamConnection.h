@@ -90,6 +90,8 @@ private:
     bool m_reusable = true;
     bool m_failed = false;
     bool m_everConnected = false;
+    bool m_inConnectToHost = false;
+    bool m_connectFailureQueued = false;
 };
 
 } // namespace fulcrum

@@ -22,7 +22,9 @@ public:
     // body could not be replayed on a fresh connection.
     UpstreamConnection *take(const Backend &backend, bool verifyOpen);
     // A new connection, owned by the pool's worker, that the pool will hear about when it breaks while
-    // parked (connected once here rather than on every park, which showed up in profiles).
+    // parked (connected once here rather than on every park, which showed up in profiles). Even a
+    // connection that fails at once (no descriptor left) is returned, and its failure reaches the
+    // handler attached to it from the event loop, never from inside this call.
     UpstreamConnection *open(const Backend &backend, char *scratch, qsizetype scratchSize);
     // Parks a connection after a clean exchange, or closes it when the backend's share is full.
     void release(UpstreamConnection *connection, qint64 nowMs);

@@ -17,6 +17,19 @@ Q_LOGGING_CATEGORY(lcWorker, "fulcrum.worker")
 namespace {
 // Accepting is bounded per wake-up so that a connection storm cannot starve established traffic.
 constexpr int kAcceptsPerWakeup = 64;
+// When accept() runs out of descriptors, the connection stays in the backlog and the listener stays
+// readable: trying again at once only spins (and logs) until something closes. Like nginx and
+// HAProxy, the listener rests instead, longer each time while the shortage lasts; established
+// connections meanwhile finish and free descriptors.
+constexpr int kAcceptPauseMinMs = 100;
+constexpr int kAcceptPauseMaxMs = 1000;
+// At most one warning per listener this often, however often the shortage comes and goes.
+constexpr qint64 kAcceptWarningIntervalMs = 5000;
+
+bool isResourceShortage(int error)
+{
+    return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
 
 int sweepIntervalMs(const Timeouts &timeouts)
 {
@@ -48,9 +61,12 @@ void Worker::start()
 {
     m_pool = new UpstreamPool(m_config.limits.upstreamIdlePerBackend, this);
     for (const int fd : m_listenDescriptors) {
-        auto notifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
-        connect(notifier.get(), &QSocketNotifier::activated, this, [this, fd] { acceptPending(fd); });
-        m_acceptNotifiers.push_back(std::move(notifier));
+        auto listener = std::make_unique<Listener>(fd);
+        Listener *raw = listener.get();
+        connect(&raw->notifier, &QSocketNotifier::activated, this, [this, raw] { acceptPending(*raw); });
+        raw->resumeTimer.setSingleShot(true);
+        connect(&raw->resumeTimer, &QTimer::timeout, this, [this, raw] { resumeAccepting(*raw); });
+        m_listeners.push_back(std::move(listener));
     }
     m_sweepTimer = new QTimer(this);
     connect(m_sweepTimer, &QTimer::timeout, this, &Worker::sweep);
@@ -70,15 +86,24 @@ void Worker::setRoutingTable(RoutingTablePtr routing)
     m_backendGeneration.store(generation, std::memory_order_release);
 }
 
-void Worker::acceptPending(int listenDescriptor)
+void Worker::acceptPending(Listener &listener)
 {
     for (int i = 0; i < kAcceptsPerWakeup; ++i) {
-        const int fd = ::accept4(listenDescriptor, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int fd = ::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-                qCWarning(lcWorker, "worker %d: accept failed: %s", m_index, strerror(errno));
+            const int error = errno;
+            if (isResourceShortage(error)) {
+                pauseAccepting(listener, error);
+                return;
+            }
+            if (listener.pauseMs > 0)
+                acceptingRecovered(listener);
+            if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR && error != ECONNABORTED)
+                qCWarning(lcWorker, "worker %d: accept failed: %s", m_index, strerror(error));
             return;
         }
+        if (listener.pauseMs > 0)
+            acceptingRecovered(listener);
         if (m_draining) {
             ::close(fd);
             continue;
@@ -88,6 +113,64 @@ void Worker::acceptPending(int listenDescriptor)
         listenerCounters().connectionsAccepted.add();
         listenerCounters().openConnections.change(1);
     }
+}
+
+void Worker::pauseAccepting(Listener &listener, int error)
+{
+    const qint64 now = nowMs();
+    if (listener.pauseMs == 0) {
+        listener.pauseMs = kAcceptPauseMinMs;
+        listener.episodeFailures = 0;
+        listener.episodeStartMs = now;
+        listener.episodeReported = false;
+    } else {
+        listener.pauseMs = std::min(listener.pauseMs * 2, kAcceptPauseMaxMs);
+    }
+    ++listener.episodeFailures;
+    ++listener.unreported;
+    if (listener.lastWarningMs < 0 || now - listener.lastWarningMs >= kAcceptWarningIntervalMs) {
+        if (!listener.episodeReported) {
+            const int earlier = listener.unreported - 1;
+            const QByteArray notLogged =
+                earlier > 0 ? " (" + QByteArray::number(earlier) + " earlier failures were not logged)"
+                            : QByteArray();
+            qCWarning(lcWorker,
+                      "worker %d: accept failed: %s; pausing accepts on this listener for %d ms (up to %d ms "
+                      "while the shortage lasts)%s",
+                      m_index, strerror(error), listener.pauseMs, kAcceptPauseMaxMs, notLogged.constData());
+        } else {
+            qCWarning(lcWorker,
+                      "worker %d: accepting still fails: %s (%d failures in %lld ms, %d since the last "
+                      "warning); pausing accepts on this listener for %d ms",
+                      m_index, strerror(error), listener.episodeFailures, now - listener.episodeStartMs,
+                      listener.unreported, listener.pauseMs);
+        }
+        listener.episodeReported = true;
+        listener.unreported = 0;
+        listener.lastWarningMs = now;
+    }
+    listener.notifier.setEnabled(false);
+    listener.resumeTimer.start(listener.pauseMs);
+}
+
+void Worker::resumeAccepting(Listener &listener)
+{
+    // With connections still waiting the notifier fires at once, and the next accept() tells whether
+    // a descriptor has come free (which ends the episode) or the pause grows.
+    listener.notifier.setEnabled(true);
+}
+
+void Worker::acceptingRecovered(Listener &listener)
+{
+    if (listener.episodeReported) {
+        qCInfo(lcWorker, "worker %d: accepting again after %d failed accepts in %lld ms", m_index,
+               listener.episodeFailures, nowMs() - listener.episodeStartMs);
+        // Reported here in full: only failures of later, unreported episodes are still owed a warning.
+        listener.unreported = 0;
+    }
+    listener.pauseMs = 0;
+    listener.episodeFailures = 0;
+    listener.episodeReported = false;
 }
 
 void Worker::connectionClosed(ClientConnection *connection)
@@ -114,7 +197,7 @@ void Worker::sweep()
 
 void Worker::closeListeners()
 {
-    m_acceptNotifiers.clear();
+    m_listeners.clear();
     for (const int fd : m_listenDescriptors)
         ::close(fd);
     m_listenDescriptors.clear();

@@ -75,7 +75,27 @@ Q_SIGNALS:
 private:
     static constexpr qsizetype kScratchSize = 64 * 1024;
 
-    void acceptPending(int listenDescriptor);
+    // One of the worker's listening sockets and its state when accepting runs out of resources.
+    struct Listener
+    {
+        explicit Listener(int descriptor) : fd(descriptor), notifier(descriptor, QSocketNotifier::Read) {}
+
+        const int fd;
+        QSocketNotifier notifier;
+        QTimer resumeTimer;
+        int pauseMs = 0;         // the current pause; 0 when accepting works
+        int episodeFailures = 0; // failed accepts since accepting last worked
+        qint64 episodeStartMs = 0;
+        bool episodeReported = false;
+        int unreported = 0; // failed accepts no warning has mentioned yet
+        qint64 lastWarningMs = -1;
+    };
+
+    void acceptPending(Listener &listener);
+    // accept() found no descriptor (or memory) for a connection waiting in the backlog.
+    void pauseAccepting(Listener &listener, int error);
+    void resumeAccepting(Listener &listener);
+    void acceptingRecovered(Listener &listener);
     void sweep();
     void closeListeners();
     void checkDrained();
@@ -85,7 +105,7 @@ private:
     ParserLimits m_parserLimits;
     const RequestPolicy m_defaultPolicy;
     std::vector<int> m_listenDescriptors;
-    std::vector<std::unique_ptr<QSocketNotifier>> m_acceptNotifiers;
+    std::vector<std::unique_ptr<Listener>> m_listeners;
     WorkerSlots<ListenerCounterSlot> &m_listenerCounters;
     RoutingTablePtr m_routing;
     std::atomic<quint64> m_backendGeneration{0};
