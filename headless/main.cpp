@@ -43,6 +43,8 @@ void warnAboutRestartOnlyChanges(const ProxyConfig &running, const ProxyConfig &
 {
     if (running.listen != loaded.listen || running.workers != loaded.workers)
         qWarning("reload: listen addresses and worker count take effect only after a restart");
+    if (running.trustedProxies != loaded.trustedProxies)
+        qWarning("reload: trusted_proxies takes effect only after a restart");
     // Upstream timeouts and the body limit reach the pools' policies, which do reload.
     const Timeouts &before = running.timeouts;
     const Timeouts &after = loaded.timeouts;
@@ -166,7 +168,8 @@ int main(int argc, char **argv)
     discovery.follow(declared);
     QStringList boundAddresses;
     for (const ListenAddress &address : server.boundAddresses()) {
-        qInfo("listening on %s with %d workers", qPrintable(address.toString()), server.workerCount());
+        qInfo("listening on %s with %d workers%s", qPrintable(address.toString()), server.workerCount(),
+              address.proxyProtocol ? ", PROXY protocol from trusted proxies only" : "");
         boundAddresses.append(address.toString());
     }
     QString serviceStatus = u"listening on "_s + boundAddresses.join(u", "_s);

@@ -2,6 +2,7 @@
 #include "CommandLine.h"
 
 #include "AdminResolution.h"
+#include "ClientAddressSettings.h"
 #include "ConfigValues.h"
 
 #include <QCommandLineOption>
@@ -32,7 +33,13 @@ const QList<OptionSpec> &optionSpecs()
         {{u"listen"_s},
          u"ADDR:PORT"_s,
          u"Accept clients on ADDR:PORT: an IPv4 address, a bracketed IPv6 address or localhost; port "
-         u"0..65535. Repeatable; replaces the config file's \"listen\". Default: 127.0.0.1:8080."_s},
+         u"0..65535. ADDR:PORT,proxy-protocol takes a PROXY v1 or v2 header first on each connection, "
+         u"from --trusted-proxy peers only. Repeatable; replaces the config file's \"listen\". Default: "
+         u"127.0.0.1:8080."_s},
+        {{u"trusted-proxy"_s},
+         u"CIDR"_s,
+         u"Believe X-Forwarded-For and PROXY headers from peers in CIDR (10.0.0.0/8, ::1/128 or one "
+         u"address). Repeatable; replaces the config file's \"trusted_proxies\". Default: none."_s},
         {{u"backend"_s},
          u"URL[,weight=N][,name=NAME][,slow-start=MS][,resolve]"_s,
          u"Forward to the backend at http://HOST[:PORT] (port 80 by default) with weight 0..1000 "
@@ -270,13 +277,26 @@ void readListen(const QCommandLineParser &parser, CommandLineOptions &options, Q
 {
     const QString name = u"listen"_s;
     for (const QString &text : parser.values(name)) {
-        const Parsed<ListenAddress> parsed = parseListenAddress(text);
+        const Parsed<ListenAddress> parsed = parseListenEntry(text);
         if (!parsed.ok())
             addFlagError(errors, name, text, parsed.error);
         else if (isDuplicateListen(options.listen, parsed.value))
             addFlagError(errors, name, text, u"duplicate listen address"_s);
         else
             options.listen.append(parsed.value);
+    }
+}
+
+void readTrustedProxies(const QCommandLineParser &parser, CommandLineOptions &options,
+                        QList<ConfigError> &errors)
+{
+    const QString name = u"trusted-proxy"_s;
+    for (const QString &text : parser.values(name)) {
+        const Parsed<AddressRange> parsed = parseTrustedProxy(text);
+        if (parsed.ok())
+            options.trustedProxies.append(parsed.value);
+        else
+            addFlagError(errors, name, text, parsed.error);
     }
 }
 
@@ -621,6 +641,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
         result.errors.append({u"arguments"_s, word, u"unexpected argument (fulcrumd takes only options)"_s});
 
     readListen(parser, result.options, result.errors);
+    readTrustedProxies(parser, result.options, result.errors);
     readBackends(parser, result.options, result.errors);
     readBalancing(parser, result.options, result.errors);
     readResilience(parser, result.options, result.errors);
@@ -643,6 +664,8 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
     ProxyConfig &config = result.config;
     if (!options.listen.isEmpty())
         config.listen = options.listen;
+    if (!options.trustedProxies.isEmpty())
+        config.trustedProxies = options.trustedProxies;
     if (!config.pools.isEmpty()) {
         rejectFlagsForPools(options, result.errors);
     } else {
@@ -667,6 +690,7 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
     requireBackends(options, fileLoaded, result);
     mergeOperations(options, result);
     rejectStateFileWithDiscovery(result);
+    checkProxyProtocolTrust(config, result.errors);
     return result;
 }
 

@@ -18,6 +18,7 @@ namespace fulcrum {
 struct CommandLineOptions
 {
     QList<ListenAddress> listen;              // --listen, in order
+    QList<AddressRange> trustedProxies;       // --trusted-proxy, in order
     QList<BackendConfig> backends;            // --backend, in order; unnamed ones get "backend-<position>"
     std::optional<StrategyKind> strategy;     // --strategy
     std::optional<HashKey> hashKey;           // --hash-key

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ConfigLoader.h"
 
+#include "ClientAddressSettings.h"
 #include "ConfigValues.h"
 #include "JsonFieldReader.h"
 #include "OperationsReader.h"
@@ -43,7 +44,7 @@ void readListen(JsonObjectReader &root, QList<ListenAddress> &target)
         const std::optional<QString> text = d.string(field, entry);
         if (!text)
             continue;
-        const Parsed<ListenAddress> parsed = parseListenAddress(*text);
+        const Parsed<ListenAddress> parsed = parseListenEntry(*text);
         if (!parsed.ok())
             d.add(field, entry, parsed.error);
         else if (isDuplicateListen(accepted, parsed.value))
@@ -155,6 +156,7 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverride
     if (!readVersion(root))
         return;
     readListen(root, config.listen);
+    readTrustedProxies(root, config.trustedProxies);
     root.readInteger("workers"_L1, ranges::workers, config.workers);
     BackendNames topLevelNames;
     const std::optional<QList<BackendEntry>> backends = readBackendEntries(root, QString(), topLevelNames);

@@ -15,6 +15,8 @@ struct ListenAddress
 {
     QHostAddress address;
     quint16 port = 0; // 0 asks the kernel for an ephemeral port (tests use it)
+    // ",proxy-protocol": every connection starts with a PROXY header from one of trusted_proxies.
+    bool proxyProtocol = false;
 
     QString toString() const;
     friend bool operator==(const ListenAddress &, const ListenAddress &) = default;

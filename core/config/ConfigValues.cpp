@@ -629,7 +629,11 @@ QString checkProbeHost(QStringView host)
 
 bool isDuplicateListen(const QList<ListenAddress> &accepted, const ListenAddress &candidate)
 {
-    return candidate.port != 0 && accepted.contains(candidate);
+    // proxy-protocol or not, one address can be bound once.
+    return candidate.port != 0 &&
+           std::any_of(accepted.cbegin(), accepted.cend(), [&candidate](const ListenAddress &a) {
+               return a.address == candidate.address && a.port == candidate.port;
+           });
 }
 
 bool isDuplicateBackendName(const QList<BackendConfig> &accepted, const QString &name)

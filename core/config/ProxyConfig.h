@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "AddressRange.h"
 #include "ConfigTypes.h"
 #include "RoutingConfig.h"
 
@@ -24,6 +25,8 @@ enum class LogLevel
 struct ProxyConfig
 {
     QList<ListenAddress> listen;
+    // "trusted_proxies", --trusted-proxy: peers whose X-Forwarded-For and PROXY headers are believed.
+    QList<AddressRange> trustedProxies;
     int workers = 0; // 0: one per core
     // The top-level pool: used when "pools" is empty, as one pool named "default".
     QList<BackendConfig> backends;

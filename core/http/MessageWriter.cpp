@@ -47,9 +47,9 @@ void upstreamRequestHead(QByteArray &out, const RequestHead &head, const Forward
                                                            : QByteArrayView(head.host);
     appendHeader(out, "Host", host);
     appendEndToEndHeaders(out, head.headers, &isRewrittenByProxy);
-    // Clients are untrusted until trusted proxies can be configured: their forwarding headers are
-    // replaced, not extended, so a backend never sees a client-chosen address.
-    appendHeader(out, "X-Forwarded-For", forwarding.clientAddress);
+    // The received X-Forwarded-For is never copied as is: forwardedFor already holds it when the peer is
+    // a trusted proxy, and drops it otherwise, so a backend never sees a client-chosen address.
+    appendHeader(out, "X-Forwarded-For", forwarding.forwardedFor);
     appendHeader(out, "X-Forwarded-Proto", forwarding.scheme);
     if (!head.host.isEmpty())
         appendHeader(out, "X-Forwarded-Host", head.host);

@@ -8,7 +8,7 @@ namespace fulcrum {
 // What the proxy adds to a request on its way to a backend.
 struct ForwardingInfo
 {
-    QByteArrayView clientAddress;
+    QByteArrayView forwardedFor; // the whole X-Forwarded-For value, the peer last
     QByteArrayView requestId;
     QByteArrayView scheme = "http";
     QByteArrayView backendAuthority; // Host for HTTP/1.0 requests that sent none

@@ -66,6 +66,8 @@ void AccessLog::appendText(const AccessRecord &r)
         .append(QByteArray::number(r.bytesOut))
         .append(' ');
     m_buffer.append(QByteArray::number(r.durationUs)).append("us ").append(r.requestId);
+    if (!r.peer.isEmpty() && r.peer != r.client)
+        m_buffer.append(" via ").append(r.peer);
     if (!r.note.isEmpty())
         m_buffer.append(" \"").append(r.note).append('"');
     m_buffer.append('\n');
@@ -75,6 +77,8 @@ void AccessLog::appendJson(const AccessRecord &r)
 {
     m_buffer.append("{\"time\":\"").append(utcNow()).append("\",\"client\":");
     appendJsonString(m_buffer, r.client);
+    m_buffer.append(",\"peer\":");
+    appendJsonString(m_buffer, r.peer.isEmpty() ? r.client : r.peer);
     m_buffer.append(",\"method\":");
     appendJsonString(m_buffer, r.method);
     m_buffer.append(",\"target\":");

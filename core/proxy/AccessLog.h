@@ -9,7 +9,8 @@ namespace fulcrum {
 
 struct AccessRecord
 {
-    QByteArrayView client;
+    QByteArrayView client; // who the request is from, through trusted proxies
+    QByteArrayView peer;   // the connection's peer (or PROXY header source); empty: same as client
     QByteArrayView method;
     QByteArrayView target;
     int versionMinor = 1;

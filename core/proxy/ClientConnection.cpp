@@ -3,10 +3,14 @@
 
 #include "balancing/StickySession.h"
 #include "http/RequestId.h"
+#include "proxy/ClientAddress.h"
 #include "proxy/RetryPolicy.h"
 #include "proxy/Worker.h"
 #include "routing/HeaderRewrite.h"
 
+#include <QLoggingCategory>
+
+#include <atomic>
 #include <sys/socket.h>
 
 using namespace Qt::StringLiterals;
@@ -14,6 +18,8 @@ using namespace Qt::StringLiterals;
 namespace fulcrum {
 
 namespace {
+Q_LOGGING_CATEGORY(lcClient, "fulcrum.client")
+
 // Above this many unsent bytes on one side, the other side is no longer read (back-pressure).
 constexpr qint64 kHighWater = 256 * 1024;
 constexpr qint64 kLowWater = 64 * 1024;
@@ -25,15 +31,9 @@ constexpr int kRetryAfterSeconds = 1;
 // that the close is a FIN, not a reset that could destroy the response in flight.
 constexpr qint64 kLingerMs = 2000;
 
-QByteArray clientAddressOf(const QTcpSocket &socket)
-{
-    QHostAddress address = socket.peerAddress();
-    bool isMappedV4 = false;
-    const quint32 v4 = address.toIPv4Address(&isMappedV4);
-    if (isMappedV4)
-        address = QHostAddress(v4);
-    return address.toString().toLatin1();
-}
+// Connections refused for their PROXY header, on all workers: the debug lines number them, so a flood
+// of refusals shows as such without a line at a louder level.
+std::atomic<quint64> g_refusedProxyHeaders{0};
 
 // The index of a status's class (1xx..5xx) in the counters' arrays; -1 outside them.
 int statusClass(int status)
@@ -42,13 +42,21 @@ int statusClass(int status)
 }
 } // namespace
 
-ClientConnection::ClientConnection(Worker &worker, qintptr descriptor)
+ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader)
     : QObject(&worker), m_worker(worker), m_parser(worker.parserLimits(), *this)
 {
     m_socket.setSocketDescriptor(descriptor);
     m_socket.setReadBufferSize(kClientReadBuffer);
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_clientAddress = clientAddressOf(m_socket);
+    setPeer(m_socket.peerAddress());
+    if (expectProxyHeader) {
+        m_proxyHeader = std::make_unique<ProxyHeaderParser>();
+        // Refused once the worker has taken the connection in, which happens after this constructor.
+        if (!m_peerTrusted)
+            QMetaObject::invokeMethod(
+                this, [this] { refuseProxyHeader("PROXY header listener, peer not in trusted_proxies"); },
+                Qt::QueuedConnection);
+    }
     connect(&m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
     connect(&m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onClientBytesWritten);
     connect(&m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onClientDisconnected);
@@ -62,6 +70,61 @@ ClientConnection::~ClientConnection()
     m_socket.disconnect(this);
     if (m_upstream != nullptr)
         m_upstream->close();
+}
+
+void ClientConnection::setPeer(const QHostAddress &peer)
+{
+    m_peer = peer;
+    m_peerAddress = addressText(peer);
+    m_peerTrusted = isInAnyRange(m_worker.config().trustedProxies, peer);
+    m_clientAddress = m_peerAddress;
+}
+
+bool ClientConnection::consumeProxyHeader(const char *&data, qsizetype &length, qsizetype &consumed)
+{
+    if (!m_peerTrusted) {
+        refuseProxyHeader("PROXY header listener, peer not in trusted_proxies");
+        return false;
+    }
+    consumed = m_proxyHeader->feed(data, length);
+    switch (m_proxyHeader->state()) {
+    case ProxyHeaderParser::State::NeedMore:
+        break;
+    case ProxyHeaderParser::State::Failed:
+        refuseProxyHeader(m_proxyHeader->error());
+        return false;
+    case ProxyHeaderParser::State::Done:
+        if (m_proxyHeader->source())
+            setPeer(*m_proxyHeader->source());
+        m_proxyHeader.reset();
+        break;
+    }
+    data += consumed;
+    length -= consumed;
+    return true;
+}
+
+void ClientConnection::refuseProxyHeader(const QByteArray &why)
+{
+    if (m_closed)
+        return;
+    const quint64 refused = g_refusedProxyHeaders.fetch_add(1, std::memory_order_relaxed) + 1;
+    qCDebug(lcClient, "connection from %s refused (%llu so far): %s", m_peerAddress.constData(),
+            static_cast<unsigned long long>(refused), why.constData());
+    abortConnection();
+}
+
+void ClientConnection::resolveClient()
+{
+    // Without trusted proxies (the common case) the peer is the client: no header is looked at.
+    if (!m_peerTrusted) {
+        m_clientAddress = m_peerAddress;
+        m_forwardedFor = m_peerAddress;
+        return;
+    }
+    const QList<AddressRange> &trusted = m_worker.config().trustedProxies;
+    m_clientAddress = addressText(fulcrum::resolveClientAddress(m_peer, true, m_request.headers, trusted));
+    m_forwardedFor = forwardedForValue(m_peerAddress, true, m_request.headers);
 }
 
 void ClientConnection::setDeadline(qint64 fromNowMs)
@@ -131,6 +194,15 @@ void ClientConnection::readAndParse()
             data = scratch;
             length = received;
         }
+        if (m_proxyHeader) {
+            qsizetype taken = 0;
+            if (!consumeProxyHeader(data, length, taken))
+                return;
+            if (fromLeftover)
+                m_leftoverOffset += taken;
+            if (length == 0)
+                continue;
+        }
         if (m_phase == Phase::AwaitingRequest && m_parser.isBetweenMessages())
             setDeadline(m_worker.config().timeouts.clientHeaderMs);
         else if (m_phase == Phase::Exchanging)
@@ -183,6 +255,7 @@ void ClientConnection::onRequestHead(RequestHead &head)
         return;
     m_phase = Phase::Exchanging;
     m_request = std::move(head);
+    resolveClient();
     m_exchangeStartUs = m_worker.nowUs();
     const QByteArray clientId = m_request.headers.value("x-request-id");
     m_requestId = RequestIdGenerator::isAcceptable(clientId) ? clientId : m_worker.requestIds().generate();
@@ -291,7 +364,7 @@ bool ClientConnection::startAttempt()
     m_holdsBackendSlot = true;
 
     ForwardingInfo forwarding;
-    forwarding.clientAddress = m_clientAddress;
+    forwarding.forwardedFor = m_forwardedFor;
     forwarding.requestId = m_requestId;
     forwarding.backendAuthority = backend.authority;
     forwarding.target = m_route.forwardTarget;
@@ -810,6 +883,10 @@ void ClientConnection::checkDeadline(qint64 nowMs)
 {
     if (m_closed || nowMs < m_deadlineMs)
         return;
+    if (m_proxyHeader) {
+        refuseProxyHeader("no complete PROXY header within timeouts.client_header_ms");
+        return;
+    }
     switch (m_phase) {
     case Phase::AwaitingRequest:
         if (m_parser.isBetweenMessages() && m_leftover.size() == m_leftoverOffset && m_requestsServed > 0) {
@@ -858,6 +935,7 @@ void ClientConnection::logExchange()
         return;
     AccessRecord record;
     record.client = m_clientAddress;
+    record.peer = m_peerAddress;
     record.method = m_request.method.isEmpty() ? QByteArrayView("-") : QByteArrayView(m_request.method);
     record.target = m_request.target.isEmpty() ? QByteArrayView("-") : QByteArrayView(m_request.target);
     record.versionMinor = m_request.versionMinor;

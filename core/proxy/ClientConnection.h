@@ -2,14 +2,18 @@
 #pragma once
 
 #include "http/MessageWriter.h"
+#include "http/ProxyProtocol.h"
 #include "http/RequestParser.h"
 #include "proxy/BackendChoice.h"
 #include "proxy/RetryPolicy.h"
 #include "proxy/UpstreamConnection.h"
 #include "routing/Router.h"
 
+#include <QHostAddress>
 #include <QObject>
 #include <QTcpSocket>
+
+#include <memory>
 
 namespace fulcrum {
 
@@ -21,8 +25,13 @@ class ClientConnection final : public QObject, private RequestParserHandler, pri
 {
     Q_OBJECT
 public:
-    ClientConnection(Worker &worker, qintptr descriptor);
+    // expectProxyHeader: the listener has proxy-protocol, so the connection must start with a PROXY header.
+    ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader);
     ~ClientConnection() override;
+
+    // Who the current request comes from: the peer, or the client a trusted proxy forwarded it for
+    // (see ClientAddress.h). What consistent hashing on client-ip and the access log use.
+    QByteArrayView clientAddress() const { return m_clientAddress; }
 
     // Called by the worker's sweep with the current time; acts on an expired deadline.
     void checkDeadline(qint64 nowMs);
@@ -41,6 +50,15 @@ private:
     void onClientBytesWritten();
     void onClientDisconnected();
     void readAndParse();
+    // The connection's peer: the TCP peer, or the client a PROXY header named.
+    void setPeer(const QHostAddress &peer);
+    // Takes the PROXY header's bytes from the front of data; false when the connection was refused.
+    bool consumeProxyHeader(const char *&data, qsizetype &length, qsizetype &consumed);
+    // A PROXY header was missing, malformed or from an untrusted peer: no HTTP is spoken, the connection
+    // ends.
+    void refuseProxyHeader(const QByteArray &why);
+    // Sets the client address and the X-Forwarded-For to send for the request just read.
+    void resolveClient();
     bool clientWriteBlocked() const;
 
     // RequestParserHandler
@@ -109,9 +127,14 @@ private:
     Worker &m_worker;
     QTcpSocket m_socket;
     RequestParser m_parser;
-    QByteArray m_clientAddress;
-    QByteArray m_out;      // bytes for the client, written once per event
-    QByteArray m_leftover; // bytes read after a complete request, parsed when the response is done
+    std::unique_ptr<ProxyHeaderParser> m_proxyHeader; // while a PROXY header is still awaited
+    QHostAddress m_peer;
+    QByteArray m_peerAddress; // m_peer as text
+    bool m_peerTrusted = false;
+    QByteArray m_clientAddress; // of the current request
+    QByteArray m_forwardedFor;  // of the current request
+    QByteArray m_out;           // bytes for the client, written once per event
+    QByteArray m_leftover;      // bytes read after a complete request, parsed when the response is done
     qsizetype m_leftoverOffset = 0;
 
     // The current exchange.

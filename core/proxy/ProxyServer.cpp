@@ -65,7 +65,7 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
         }
         for (int w = 0; w < workers; ++w)
             descriptors[static_cast<std::size_t>(w)].push_back(group[static_cast<std::size_t>(w)]);
-        m_bound.append({address.address, port});
+        m_bound.append({address.address, port, address.proxyProtocol});
     }
     if (!applyRouting(config, u"configuration"_s, error)) {
         closeAll();

@@ -60,8 +60,10 @@ Worker::~Worker()
 void Worker::start()
 {
     m_pool = new UpstreamPool(m_config.limits.upstreamIdlePerBackend, this);
-    for (const int fd : m_listenDescriptors) {
-        auto listener = std::make_unique<Listener>(fd);
+    for (std::size_t i = 0; i < m_listenDescriptors.size(); ++i) {
+        auto listener = std::make_unique<Listener>(m_listenDescriptors[i]);
+        // ProxyServer hands each worker one descriptor per configured listen address, in their order.
+        listener->proxyProtocol = m_config.listen.value(static_cast<qsizetype>(i)).proxyProtocol;
         Listener *raw = listener.get();
         connect(&raw->notifier, &QSocketNotifier::activated, this, [this, raw] { acceptPending(*raw); });
         raw->resumeTimer.setSingleShot(true);
@@ -108,7 +110,7 @@ void Worker::acceptPending(Listener &listener)
             ::close(fd);
             continue;
         }
-        auto *connection = new ClientConnection(*this, fd);
+        auto *connection = new ClientConnection(*this, fd, listener.proxyProtocol);
         m_connections.insert(connection);
         listenerCounters().connectionsAccepted.add();
         listenerCounters().openConnections.change(1);

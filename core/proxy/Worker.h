@@ -81,6 +81,7 @@ private:
         explicit Listener(int descriptor) : fd(descriptor), notifier(descriptor, QSocketNotifier::Read) {}
 
         const int fd;
+        bool proxyProtocol = false; // connections start with a PROXY header
         QSocketNotifier notifier;
         QTimer resumeTimer;
         int pauseMs = 0;         // the current pause; 0 when accepting works

@@ -555,6 +555,7 @@ void TestCommandLine::helpTextListsEveryFlag()
     const QString help = commandLineHelpText();
     QVERIFY(help.startsWith(u"Usage: fulcrumd [options]\n"));
     for (const QString &flag : {u"--listen <ADDR:PORT>"_s,
+                                u"--trusted-proxy <CIDR>"_s,
                                 u"--backend <URL[,weight=N][,name=NAME][,slow-start=MS][,resolve]>"_s,
                                 u"--strategy <NAME>"_s,
                                 u"--hash-key <KEY>"_s,

@@ -32,7 +32,7 @@ void TestMessageWriter::upstreamRequestDropsHopByHopAndAddsForwarding()
     head.headers.append("Accept", "*/*");
     QByteArray out;
     ForwardingInfo forwarding;
-    forwarding.clientAddress = "127.0.0.1";
+    forwarding.forwardedFor = "127.0.0.1";
     forwarding.requestId = "rid";
     writer::upstreamRequestHead(out, head, forwarding);
     QVERIFY(out.startsWith("GET /x HTTP/1.1\r\nHost: site\r\n"));
