@@ -4,6 +4,7 @@
 #include "AdminResolution.h"
 #include "ClientAddressSettings.h"
 #include "ConfigValues.h"
+#include "RateLimitReader.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -78,6 +79,19 @@ const QList<OptionSpec> &optionSpecs()
          u"N"_s,
          u"Retry a failed request up to N times, 0..10, each on another backend, when it is safe to (see "
          u"docs/configuration.md); 0 turns retries off. Default: 2."_s},
+        {{u"rate-limit"_s},
+         u"RATE/s|RATE/m[,burst=N]"_s,
+         u"Limit each client address (IPv6: its /64) to RATE requests per second or minute, 1..1000000, "
+         u"with bursts of up to N (1..10000000, default RATE); beyond it the answer is 429 with "
+         u"Retry-After. Replaces the config file's \"rate_limit\". Default: off."_s},
+        {{u"max-connections"_s},
+         u"N"_s,
+         u"Close new client connections at once while N are open on their listener, 0..10000000; 0: no "
+         u"limit. Default: 0."_s},
+        {{u"max-connections-per-client"_s},
+         u"N"_s,
+         u"Close a client address's (IPv6: its /64's) new connections at once while it has N open, "
+         u"0..10000000; 0: no limit. Default: 0."_s},
         {{u"workers"_s}, u"N"_s, u"Worker threads, 0..64; 0 starts one per CPU core. Default: 0."_s},
         {{u"snapshot-dir"_s},
          u"DIR"_s,
@@ -369,6 +383,25 @@ void readResilience(const QCommandLineParser &parser, CommandLineOptions &option
         options.maxRetries = static_cast<int>(*maxRetries);
 }
 
+Parsed<qint64> parseConnectionLimit(QStringView text)
+{
+    return parseInteger(text, ranges::maxClientConnections);
+}
+
+void readClientLimits(const QCommandLineParser &parser, CommandLineOptions &options,
+                      QList<ConfigError> &errors)
+{
+    readParsed(parser, u"rate-limit"_s, parseRateLimitFlag, options.rateLimit, errors);
+    std::optional<qint64> limit;
+    readParsed(parser, u"max-connections"_s, parseConnectionLimit, limit, errors);
+    if (limit)
+        options.maxConnections = static_cast<int>(*limit);
+    limit.reset();
+    readParsed(parser, u"max-connections-per-client"_s, parseConnectionLimit, limit, errors);
+    if (limit)
+        options.connectionsPerClient = static_cast<int>(*limit);
+}
+
 void readBalancing(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
 {
     readParsed(parser, u"strategy"_s, parseStrategy, options.strategy, errors);
@@ -645,6 +678,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     readBackends(parser, result.options, result.errors);
     readBalancing(parser, result.options, result.errors);
     readResilience(parser, result.options, result.errors);
+    readClientLimits(parser, result.options, result.errors);
     readScalars(parser, result.options, result.errors);
     readSnapshotFiles(parser, result.options, result.errors);
     readOperations(parser, result.options, result.errors);
@@ -678,6 +712,13 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
         // Again after the flags: --health-check changes the pool, --backend brings backends of its own.
         resolveBackendSettings(config, result.backendOverrides);
     }
+    // Listener settings, not the pools': they apply whether or not the file has "pools".
+    if (options.rateLimit)
+        config.rateLimit = *options.rateLimit;
+    if (options.maxConnections)
+        config.limits.maxClientConnections = *options.maxConnections;
+    if (options.connectionsPerClient)
+        config.limits.maxConnectionsPerClient = *options.connectionsPerClient;
     if (options.workers)
         config.workers = *options.workers;
     if (options.logFormat)

@@ -27,6 +27,9 @@ struct CommandLineOptions
     std::optional<PanicMode> panicMode;       // --panic-mode
     std::optional<QString> healthCheckPath;   // --health-check
     std::optional<int> maxRetries;            // --retries
+    std::optional<RateLimitConfig> rateLimit; // --rate-limit
+    std::optional<int> maxConnections;        // --max-connections
+    std::optional<int> connectionsPerClient;  // --max-connections-per-client
     std::optional<int> workers;               // --workers
     QString configFile;                       // --config; empty: none
     bool checkConfig = false;                 // --check-config

@@ -6,6 +6,7 @@
 #include "JsonFieldReader.h"
 #include "OperationsReader.h"
 #include "PoolReader.h"
+#include "RateLimitReader.h"
 #include "RouteReader.h"
 #include "RoutingValidation.h"
 #include "SettingsReaders.h"
@@ -93,6 +94,10 @@ void readLimits(JsonObjectReader &root, Limits &limits)
     object->readInteger("max_body_bytes"_L1, ranges::maxBodyBytes, limits.maxBodyBytes);
     object->readInteger("upstream_idle_per_backend"_L1, ranges::upstreamIdlePerBackend,
                         limits.upstreamIdlePerBackend);
+    object->readInteger("max_client_connections"_L1, ranges::maxClientConnections,
+                        limits.maxClientConnections);
+    object->readInteger("max_connections_per_client"_L1, ranges::maxClientConnections,
+                        limits.maxConnectionsPerClient);
     object->reportUnknown();
 }
 
@@ -174,6 +179,7 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverride
     readRetries(root, config.retries);
     readTimeouts(root, config.timeouts);
     readLimits(root, config.limits);
+    readRateLimit(root, config.rateLimit);
     readParsed(root, "log_format"_L1, parseLogFormat, config.logFormat);
     readParsed(root, "log_level"_L1, parseLogLevel, config.logLevel);
     root.readBoolean("access_log"_L1, config.accessLog);

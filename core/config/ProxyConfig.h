@@ -3,6 +3,7 @@
 
 #include "AddressRange.h"
 #include "ConfigTypes.h"
+#include "RateLimitConfig.h"
 #include "RoutingConfig.h"
 
 namespace fulcrum {
@@ -37,6 +38,7 @@ struct ProxyConfig
     RetryConfig retries;
     Timeouts timeouts;
     Limits limits;
+    RateLimitConfig rateLimit; // "rate_limit", --rate-limit: the per-client token bucket
     LogFormat logFormat = LogFormat::Text;
     LogLevel logLevel = LogLevel::Info;
     bool accessLog = true;

@@ -66,6 +66,9 @@ struct ListenerCounterSlot
     SlotCounter upstreamFailures; // 502/504 produced by the proxy
     SlotCounter allAtLimits;      // 503: every usable backend at a circuit-breaker limit
     SlotCounter retriesDenied;    // retries the budget refused
+    SlotCounter rateLimited;      // 429: the client's token bucket was empty
+    // New connections closed at once, by ConnectionRefusal - 1: at the listener's, at the client's limit.
+    std::array<SlotCounter, 2> connectionsRefused;
     std::array<SlotCounter, 5> responsesByClass; // final responses clients got, proxy's own included
     SlotCounter bytesFromClients;                // read from client connections
     SlotCounter bytesToClients;                  // written to client connections

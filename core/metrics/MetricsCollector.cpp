@@ -31,6 +31,9 @@ void readListenerCounters(const WorkerSlots<ListenerCounterSlot> &listeners, int
         snapshot.upstreamFailures += slot.upstreamFailures.value();
         snapshot.allAtLimits += slot.allAtLimits.value();
         snapshot.retriesDenied += slot.retriesDenied.value();
+        snapshot.rateLimited += slot.rateLimited.value();
+        for (std::size_t r = 0; r < snapshot.connectionsRefused.size(); ++r)
+            snapshot.connectionsRefused[r] += slot.connectionsRefused[r].value();
         for (std::size_t c = 0; c < snapshot.responsesByClass.size(); ++c)
             snapshot.responsesByClass[c] += slot.responsesByClass[c].value();
         snapshot.bytesFromClients += slot.bytesFromClients.value();

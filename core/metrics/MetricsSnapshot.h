@@ -80,6 +80,9 @@ struct MetricsSnapshot
     quint64 upstreamFailures = 0;
     quint64 allAtLimits = 0;   // 503s because every usable backend was at a circuit-breaker limit
     quint64 retriesDenied = 0; // retries the retry budget refused
+    quint64 rateLimited = 0;   // 429s from the per-client rate limit
+    // New connections closed at once at max_client_connections, max_connections_per_client.
+    std::array<quint64, 2> connectionsRefused{};
     std::array<quint64, 5> responsesByClass{}; // final responses clients got, 1xx..5xx, proxy's own included
     quint64 bytesFromClients = 0;
     quint64 bytesToClients = 0;

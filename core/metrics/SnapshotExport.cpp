@@ -34,6 +34,13 @@ Breakdown responsesByClass(const Metrics &metrics)
     return result;
 }
 
+// New client connections closed at once, by the limit they hit.
+Breakdown connectionsRefusedByReason(const MetricsSnapshot &snapshot)
+{
+    return {{"listener_limit", snapshot.connectionsRefused[0]},
+            {"client_limit", snapshot.connectionsRefused[1]}};
+}
+
 // Why one attempt on the backend failed.
 Breakdown attemptErrorsByKind(const BackendMetrics &backend)
 {
@@ -187,6 +194,8 @@ constexpr ListenerTotal kListenerTotals[] = {
     {"retries", true, "Attempts that retried a failed one; the sum over backends.",
      total<&MetricsSnapshot::retries>},
     {"retries_denied", true, "Retries the retry budget refused.", total<&MetricsSnapshot::retriesDenied>},
+    {"rate_limited", true, "Requests answered 429 by the per-client rate limit.",
+     total<&MetricsSnapshot::rateLimited>},
     {"forwarded_requests", true, "Requests sent to backends, retries included; the sum over backends.",
      total<&MetricsSnapshot::forwardedRequests>},
     {"retry_exhausted", true,
@@ -388,6 +397,9 @@ const ListenerFamily kListenerFamilies[] = {
      [](const MetricsSnapshot &s) { return samplesOf(responsesByClass(s)); }},
     {"fulcrum_request_rate", "gauge", "Requests received from clients per second over the window.", "window",
      [](const MetricsSnapshot &s) { return samplesOf(requestRates(s)); }},
+    {"fulcrum_connections_refused_total", "counter",
+     "New client connections closed at once at a connection limit, by the limit.", "reason",
+     [](const MetricsSnapshot &s) { return samplesOf(connectionsRefusedByReason(s)); }},
 };
 
 struct LatencyFamily
@@ -447,6 +459,10 @@ QByteArray snapshotToJson(const MetricsSnapshot &snapshot, const ExportInfo &inf
     for (const auto &[window, rate] : requestRates(snapshot))
         rates.insert(QString::fromLatin1(window), rate);
     listener.insert(u"rate"_s, rates);
+    QJsonObject refused;
+    for (const auto &[reason, value] : connectionsRefusedByReason(snapshot))
+        refused.insert(QString::fromLatin1(reason), count(value));
+    listener.insert(u"connections_refused"_s, refused);
 
     QJsonArray backends;
     for (const BackendMetrics &backend : snapshot.backends) {

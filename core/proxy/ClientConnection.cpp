@@ -42,8 +42,10 @@ int statusClass(int status)
 }
 } // namespace
 
-ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader)
-    : QObject(&worker), m_worker(worker), m_parser(worker.parserLimits(), *this)
+ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader,
+                                   ConnectionAdmission admission)
+    : QObject(&worker), m_worker(worker), m_admission(std::move(admission)),
+      m_parser(worker.parserLimits(), *this)
 {
     m_socket.setSocketDescriptor(descriptor);
     m_socket.setReadBufferSize(kClientReadBuffer);
@@ -77,6 +79,7 @@ void ClientConnection::setPeer(const QHostAddress &peer)
     m_peer = peer;
     m_peerAddress = addressText(peer);
     m_peerTrusted = isInAnyRange(m_worker.config().trustedProxies, peer);
+    m_client = peer;
     m_clientAddress = m_peerAddress;
 }
 
@@ -118,12 +121,14 @@ void ClientConnection::resolveClient()
 {
     // Without trusted proxies (the common case) the peer is the client: no header is looked at.
     if (!m_peerTrusted) {
+        m_client = m_peer;
         m_clientAddress = m_peerAddress;
         m_forwardedFor = m_peerAddress;
         return;
     }
     const QList<AddressRange> &trusted = m_worker.config().trustedProxies;
-    m_clientAddress = addressText(fulcrum::resolveClientAddress(m_peer, true, m_request.headers, trusted));
+    m_client = fulcrum::resolveClientAddress(m_peer, true, m_request.headers, trusted);
+    m_clientAddress = addressText(m_client);
     m_forwardedFor = forwardedForValue(m_peerAddress, true, m_request.headers);
 }
 
@@ -244,6 +249,14 @@ qint64 ClientConnection::bodyLimitFor(const RequestHead &head, qint64 configured
     return m_target->policy.maxBodyBytes;
 }
 
+int ClientConnection::rateLimitRetryAfter() const
+{
+    RateLimiter *limiter = m_worker.rateLimiter();
+    if (limiter == nullptr)
+        return 0;
+    return limiter->admit(clientKeyOf(m_client), RateLimiter::monotonicUs());
+}
+
 const RequestPolicy &ClientConnection::policy() const
 {
     return m_target != nullptr ? m_target->policy : m_worker.defaultPolicy();
@@ -261,6 +274,11 @@ void ClientConnection::onRequestHead(RequestHead &head)
     m_requestId = RequestIdGenerator::isAcceptable(clientId) ? clientId : m_worker.requestIds().generate();
     m_keepAlive = m_request.keepAlive && !m_draining;
     m_worker.listenerCounters().requests.add();
+    if (const int retryAfter = rateLimitRetryAfter(); retryAfter > 0) {
+        m_worker.listenerCounters().rateLimited.add();
+        answerLocally(429, "rate limit exceeded", retryAfter);
+        return;
+    }
 
     m_worker.retryBudget().recordRequest(m_worker.nowMs());
     if (!followRoute() || !startAttempt())

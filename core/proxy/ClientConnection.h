@@ -4,6 +4,7 @@
 #include "http/MessageWriter.h"
 #include "http/ProxyProtocol.h"
 #include "http/RequestParser.h"
+#include "limits/ConnectionLimiter.h"
 #include "proxy/BackendChoice.h"
 #include "proxy/RetryPolicy.h"
 #include "proxy/UpstreamConnection.h"
@@ -26,7 +27,8 @@ class ClientConnection final : public QObject, private RequestParserHandler, pri
     Q_OBJECT
 public:
     // expectProxyHeader: the listener has proxy-protocol, so the connection must start with a PROXY header.
-    ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader);
+    ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader,
+                     ConnectionAdmission admission = {});
     ~ClientConnection() override;
 
     // Who the current request comes from: the peer, or the client a trusted proxy forwarded it for
@@ -59,6 +61,8 @@ private:
     void refuseProxyHeader(const QByteArray &why);
     // Sets the client address and the X-Forwarded-For to send for the request just read.
     void resolveClient();
+    // 0 when the request is within the client's rate limit (or there is none), else Retry-After seconds.
+    int rateLimitRetryAfter() const;
     bool clientWriteBlocked() const;
 
     // RequestParserHandler
@@ -125,13 +129,15 @@ private:
     void setDeadline(qint64 fromNowMs);
 
     Worker &m_worker;
+    ConnectionAdmission m_admission; // held while the connection is open
     QTcpSocket m_socket;
     RequestParser m_parser;
     std::unique_ptr<ProxyHeaderParser> m_proxyHeader; // while a PROXY header is still awaited
     QHostAddress m_peer;
     QByteArray m_peerAddress; // m_peer as text
     bool m_peerTrusted = false;
-    QByteArray m_clientAddress; // of the current request
+    QHostAddress m_client;      // of the current request: what the rate limit counts
+    QByteArray m_clientAddress; // m_client as text
     QByteArray m_forwardedFor;  // of the current request
     QByteArray m_out;           // bytes for the client, written once per event
     QByteArray m_leftover;      // bytes read after a complete request, parsed when the response is done

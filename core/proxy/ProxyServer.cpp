@@ -73,11 +73,12 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
         return false;
     }
     m_health = std::make_unique<HealthMonitor>(m_registry);
+    m_clientLimiters = ClientLimiters::from(config);
     for (int w = 0; w < workers; ++w) {
         auto *thread = new QThread(this);
         thread->setObjectName(u"fulcrum-worker-%1"_s.arg(w));
         auto *worker = new Worker(w, config, std::move(descriptors[static_cast<std::size_t>(w)]),
-                                  *m_listenerCounters, STDOUT_FILENO);
+                                  *m_listenerCounters, STDOUT_FILENO, &m_clientLimiters);
         worker->moveToThread(thread);
         connect(worker, &Worker::drained, this, &ProxyServer::onWorkerDrained, Qt::QueuedConnection);
         connect(

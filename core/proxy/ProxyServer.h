@@ -5,6 +5,7 @@
 #include "config/ProxyConfig.h"
 #include "control/BackendRegistry.h"
 #include "control/RoutingRegistry.h"
+#include "limits/ClientLimiters.h"
 #include "metrics/MetricsCollector.h"
 #include "metrics/MetricsSnapshot.h"
 
@@ -67,6 +68,7 @@ private:
 
     ProxyConfig m_config;
     std::unique_ptr<WorkerSlots<ListenerCounterSlot>> m_listenerCounters;
+    ClientLimiters m_clientLimiters; // made by start(), shared by the workers; read at start only
     // Its memory of earlier collections (rates, removed backends) is no state of the server's: collecting
     // stays a const look at it.
     mutable MetricsCollector m_collector;

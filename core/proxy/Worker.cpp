@@ -40,10 +40,13 @@ int sweepIntervalMs(const Timeouts &timeouts)
 } // namespace
 
 Worker::Worker(int index, const ProxyConfig &config, std::vector<int> listenDescriptors,
-               WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd)
+               WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd,
+               const ClientLimiters *limiters)
     : m_index(index), m_config(config), m_defaultPolicy(config.defaultPolicy()),
       m_listenDescriptors(std::move(listenDescriptors)), m_listenerCounters(listenerCounters),
       m_accessLog(config.accessLog ? accessLogFd : -1, config.logFormat), m_retryBudget(config.retries),
+      m_rateLimiter(limiters != nullptr ? limiters->rate.get() : nullptr),
+      m_connectionLimiter(limiters != nullptr ? limiters->connections.get() : nullptr),
       m_scratch(std::make_unique<char[]>(kScratchSize))
 {
     m_parserLimits.maxHeaderBytes = config.limits.maxHeaderBytes;
@@ -61,7 +64,7 @@ void Worker::start()
 {
     m_pool = new UpstreamPool(m_config.limits.upstreamIdlePerBackend, this);
     for (std::size_t i = 0; i < m_listenDescriptors.size(); ++i) {
-        auto listener = std::make_unique<Listener>(m_listenDescriptors[i]);
+        auto listener = std::make_unique<Listener>(m_listenDescriptors[i], static_cast<int>(i));
         // ProxyServer hands each worker one descriptor per configured listen address, in their order.
         listener->proxyProtocol = m_config.listen.value(static_cast<qsizetype>(i)).proxyProtocol;
         Listener *raw = listener.get();
@@ -91,7 +94,12 @@ void Worker::setRoutingTable(RoutingTablePtr routing)
 void Worker::acceptPending(Listener &listener)
 {
     for (int i = 0; i < kAcceptsPerWakeup; ++i) {
-        const int fd = ::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        sockaddr_storage peer{};
+        socklen_t peerLength = sizeof(peer);
+        // The peer address is asked for only when a limit needs it.
+        const bool wantsPeer = m_connectionLimiter != nullptr;
+        const int fd = ::accept4(listener.fd, wantsPeer ? reinterpret_cast<sockaddr *>(&peer) : nullptr,
+                                 wantsPeer ? &peerLength : nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             const int error = errno;
             if (isResourceShortage(error)) {
@@ -110,11 +118,28 @@ void Worker::acceptPending(Listener &listener)
             ::close(fd);
             continue;
         }
-        auto *connection = new ClientConnection(*this, fd, listener.proxyProtocol);
-        m_connections.insert(connection);
-        listenerCounters().connectionsAccepted.add();
-        listenerCounters().openConnections.change(1);
+        admitConnection(listener, fd, peer);
     }
+}
+
+void Worker::admitConnection(const Listener &listener, int fd, const sockaddr_storage &peer)
+{
+    ConnectionAdmission admission;
+    if (m_connectionLimiter != nullptr) {
+        // The TCP peer: a client address from a trusted proxy is not known before the connection is read.
+        admission = m_connectionLimiter->admit(listener.index, clientKeyOf(peer));
+        if (!admission.admitted()) {
+            // Counted before the close, so that whoever sees the close finds it counted.
+            listenerCounters().connectionsRefused[static_cast<std::size_t>(admission.refusal()) - 1].add();
+            // Like HAProxy at maxconn: no bytes, so the refusal costs as little as it can.
+            ::close(fd);
+            return;
+        }
+    }
+    auto *connection = new ClientConnection(*this, fd, listener.proxyProtocol, std::move(admission));
+    m_connections.insert(connection);
+    listenerCounters().connectionsAccepted.add();
+    listenerCounters().openConnections.change(1);
 }
 
 void Worker::pauseAccepting(Listener &listener, int error)

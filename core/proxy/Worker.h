@@ -4,6 +4,7 @@
 #include "config/ProxyConfig.h"
 #include "http/ParseFailure.h"
 #include "http/RequestId.h"
+#include "limits/ClientLimiters.h"
 #include "metrics/Counters.h"
 #include "proxy/AccessLog.h"
 #include "proxy/RetryBudget.h"
@@ -32,7 +33,8 @@ class Worker final : public QObject
     Q_OBJECT
 public:
     Worker(int index, const ProxyConfig &config, std::vector<int> listenDescriptors,
-           WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd);
+           WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd,
+           const ClientLimiters *limiters = nullptr);
     ~Worker() override;
 
     // All of these run on the worker's thread (invoke them queued from elsewhere).
@@ -55,6 +57,8 @@ public:
     RequestIdGenerator &requestIds() { return m_requestIds; }
     AccessLog &accessLog() { return m_accessLog; }
     RetryBudget &retryBudget() { return m_retryBudget; }
+    // Null without a rate limit.
+    RateLimiter *rateLimiter() const { return m_rateLimiter; }
     // From a connection whose backend just reached the outlier threshold; the control thread decides.
     void reportFailingBackend(const QString &name, const QString &reason)
     {
@@ -78,9 +82,12 @@ private:
     // One of the worker's listening sockets and its state when accepting runs out of resources.
     struct Listener
     {
-        explicit Listener(int descriptor) : fd(descriptor), notifier(descriptor, QSocketNotifier::Read) {}
+        Listener(int descriptor, int listenIndex)
+            : fd(descriptor), index(listenIndex), notifier(descriptor, QSocketNotifier::Read)
+        {}
 
         const int fd;
+        const int index;            // of its address in the configuration's "listen"
         bool proxyProtocol = false; // connections start with a PROXY header
         QSocketNotifier notifier;
         QTimer resumeTimer;
@@ -93,6 +100,8 @@ private:
     };
 
     void acceptPending(Listener &listener);
+    // Takes the new connection on, unless a connection limit refuses it (then it is closed at once).
+    void admitConnection(const Listener &listener, int fd, const sockaddr_storage &peer);
     // accept() found no descriptor (or memory) for a connection waiting in the backlog.
     void pauseAccepting(Listener &listener, int error);
     void resumeAccepting(Listener &listener);
@@ -114,6 +123,8 @@ private:
     RequestIdGenerator m_requestIds;
     AccessLog m_accessLog;
     RetryBudget m_retryBudget;
+    RateLimiter *const m_rateLimiter;
+    ConnectionLimiter *const m_connectionLimiter;
     QSet<ClientConnection *> m_connections;
     QTimer *m_sweepTimer = nullptr;
     QElapsedTimer m_clock;

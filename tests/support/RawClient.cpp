@@ -115,6 +115,10 @@ bool RawClient::connectTo(quint16 port, int timeoutMs)
     QTcpSocket *socket = m_socket.get();
     QObject::connect(socket, &QTcpSocket::readyRead, socket, [this] { pull(); });
     QObject::connect(socket, &QTcpSocket::disconnected, socket, [this] { pull(); });
+    if (!m_source.isNull() && !socket->bind(m_source)) {
+        m_error = u"cannot bind to %1: %2"_s.arg(m_source.toString(), socket->errorString());
+        return false;
+    }
     socket->connectToHost(QHostAddress::LocalHost, port);
     const QDeadlineTimer deadline(timeoutMs);
     while (socket->state() != QAbstractSocket::ConnectedState) {

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QDeadlineTimer>
+#include <QHostAddress>
 #include <QList>
 #include <QString>
 #include <QTcpSocket>
@@ -51,6 +52,8 @@ public:
     RawClient &operator=(const RawClient &) = delete;
 
     bool connectTo(quint16 port, int timeoutMs = kDefaultTimeoutMs);
+    // Connections after this come from source (another loopback address, say) instead of 127.0.0.1.
+    void setSourceAddress(const QHostAddress &source) { m_source = source; }
     bool isConnected() const;
     // Writes the bytes and waits until the kernel has taken all of them.
     bool send(QByteArrayView bytes, int timeoutMs = kDefaultTimeoutMs);
@@ -88,6 +91,7 @@ private:
     QByteArray m_buffer;
     qsizetype m_offset = 0; // bytes of m_buffer already handed out
     bool m_peerClosed = false;
+    QHostAddress m_source; // null: the kernel's choice
     QString m_error;
 };
 

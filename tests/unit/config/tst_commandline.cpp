@@ -249,6 +249,20 @@ void TestCommandLine::validFlags_data()
                                << OptionsEdit([](CommandLineOptions &o) { o.maxRetries = 0; });
     QTest::newRow("retries 10") << argv({"--retries=10"})
                                 << OptionsEdit([](CommandLineOptions &o) { o.maxRetries = 10; });
+    QTest::newRow("rate-limit per second")
+        << argv({"--rate-limit", "100/s"}) << OptionsEdit([](CommandLineOptions &o) {
+               o.rateLimit = RateLimitConfig{100, 1000, 0};
+           });
+    QTest::newRow("rate-limit per minute with burst")
+        << argv({"--rate-limit=30/m,burst=5"}) << OptionsEdit([](CommandLineOptions &o) {
+               o.rateLimit = RateLimitConfig{30, 60'000, 5};
+           });
+    QTest::newRow("connection limits")
+        << argv({"--max-connections", "1000", "--max-connections-per-client", "0"})
+        << OptionsEdit([](CommandLineOptions &o) {
+               o.maxConnections = 1000;
+               o.connectionsPerClient = 0;
+           });
     QTest::newRow("everything")
         << argv({"--config",     "f.json",         "--listen",        "127.0.0.1:0",
                  "--backend",    "http://h",       "--workers",       "4",
@@ -470,6 +484,23 @@ void TestCommandLine::invalidFlags_data()
         "must be an integer from 0 to 10");
     row("retries missing value", argv({"--retries"}), "--retries", nullptr, "missing value (expected N)");
 
+    // --rate-limit, --max-connections, --max-connections-per-client
+    row("rate-limit per hour", argv({"--rate-limit", "10/h"}), "--rate-limit", "10/h", "unit must be s or m");
+    row("rate-limit no unit", argv({"--rate-limit", "10"}), "--rate-limit", "10",
+        "must be RATE/s or RATE/m, optionally followed by ,burst=N");
+    row("rate-limit zero", argv({"--rate-limit", "0/s"}), "--rate-limit", "0/s",
+        "rate must be an integer from 1 to 1000000");
+    row("rate-limit burst zero", argv({"--rate-limit", "5/s,burst=0"}), "--rate-limit", "5/s,burst=0",
+        "burst must be an integer from 1 to 10000000");
+    row("rate-limit burst twice", argv({"--rate-limit", "5/s,burst=1,burst=2"}), "--rate-limit",
+        "5/s,burst=1,burst=2", "burst is given more than once");
+    row("rate-limit unknown option", argv({"--rate-limit", "5/s,size=3"}), "--rate-limit", "5/s,size=3",
+        "unknown rate limit option \"size=3\" (expected burst=N)");
+    row("max-connections negative", argv({"--max-connections", "-1"}), "--max-connections", "-1",
+        "must be an integer from 0 to 10000000");
+    row("max-connections-per-client not numeric", argv({"--max-connections-per-client", "many"}),
+        "--max-connections-per-client", "many", "must be an integer from 0 to 10000000");
+
     // --workers
     row("workers too many", argv({"--workers", "65"}), "--workers", "65", "must be an integer from 0 to 64");
     row("workers negative", argv({"--workers", "-1"}), "--workers", "-1", "must be an integer from 0 to 64");
@@ -564,6 +595,9 @@ void TestCommandLine::helpTextListsEveryFlag()
                                 u"--health-check <PATH>"_s,
                                 u"--panic-mode <fail-closed|fail-open>"_s,
                                 u"--retries <N>"_s,
+                                u"--rate-limit <RATE/s|RATE/m[,burst=N]>"_s,
+                                u"--max-connections <N>"_s,
+                                u"--max-connections-per-client <N>"_s,
                                 u"--workers <N>"_s,
                                 u"--config <FILE>"_s,
                                 u"--check-config"_s,
@@ -1015,9 +1049,10 @@ const QByteArray kPoolsFile = R"({"version": 1,
 void TestCommandLine::poolsFileTakesProcessFlags()
 {
     const QString path = writeConfig(kPoolsFile);
-    const CommandLineParseResult parsed =
-        parseCommandLine(argv({"--config", path.toUtf8().constData(), "--listen", "127.0.0.1:0", "--workers",
-                               "2", "--log-format", "json", "--access-log", "off"}));
+    const CommandLineParseResult parsed = parseCommandLine(
+        argv({"--config", path.toUtf8().constData(), "--listen", "127.0.0.1:0", "--workers", "2",
+              "--log-format", "json", "--access-log", "off", "--rate-limit", "20/m,burst=3",
+              "--max-connections", "100", "--max-connections-per-client", "4"}));
     QVERIFY2(parsed.ok(), qPrintable(formatConfigErrors(parsed.errors)));
     const ConfigLoadResult result = resolveConfig(parsed.options);
     QVERIFY2(result.ok(), qPrintable(formatConfigErrors(result.errors)));
@@ -1026,6 +1061,10 @@ void TestCommandLine::poolsFileTakesProcessFlags()
     QCOMPARE(result.config.routes, file.config.routes);
     QCOMPARE(result.config.workers, 2);
     QCOMPARE(result.config.listen, QList<ListenAddress>{listenOn(u"127.0.0.1"_s, 0)});
+    // The client limits belong to the listener, not the pools.
+    QCOMPARE(result.config.rateLimit, (RateLimitConfig{20, 60'000, 3}));
+    QCOMPARE(result.config.limits.maxClientConnections, 100);
+    QCOMPARE(result.config.limits.maxConnectionsPerClient, 4);
 }
 
 void TestCommandLine::poolsFileRefusesPoolFlags_data()

@@ -296,6 +296,27 @@ void TestConfigLoader::validFields_data()
     QTest::newRow("limits body 10 GiB")
         << doc(R"("limits": {"max_body_bytes": 10737418240})")
         << ConfigEdit([](ProxyConfig &c) { c.limits.maxBodyBytes = 10737418240; });
+    QTest::newRow("limits connections")
+        << doc(R"("limits": {"max_client_connections": 5000, "max_connections_per_client": 20})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.limits.maxClientConnections = 5000;
+               c.limits.maxConnectionsPerClient = 20;
+           });
+
+    // rate_limit
+    QTest::newRow("rate_limit per second with burst")
+        << doc(R"("rate_limit": {"rate": 100, "per": "second", "burst": 200})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.rateLimit = {100, 1000, 200};
+           });
+    QTest::newRow("rate_limit per minute")
+        << doc(R"("rate_limit": {"rate": 30, "per": "minute"})") << ConfigEdit([](ProxyConfig &c) {
+               c.rateLimit = {30, 60'000, 0};
+           });
+    QTest::newRow("rate_limit per second by default")
+        << doc(R"("rate_limit": {"rate": 7})") << ConfigEdit([](ProxyConfig &c) {
+               c.rateLimit = {7, 1000, 0};
+           });
 
     // log_format, access_log, metrics_interval_ms
     QTest::newRow("log_format json") << doc(R"("log_format": "json")")
@@ -730,6 +751,19 @@ void TestConfigLoader::invalidFields_data()
         "limits.upstream_idle_per_backend", "-1", "must be an integer from 0 to 10000");
     row("upstream_idle_per_backend too big", R"("limits": {"upstream_idle_per_backend": 10001})",
         "limits.upstream_idle_per_backend", "10001", "must be an integer from 0 to 10000");
+    row("max_client_connections negative", R"("limits": {"max_client_connections": -1})",
+        "limits.max_client_connections", "-1", "must be an integer from 0 to 10000000");
+    row("max_connections_per_client too big", R"("limits": {"max_connections_per_client": 10000001})",
+        "limits.max_connections_per_client", "10000001", "must be an integer from 0 to 10000000");
+    row("rate_limit per hour", R"("rate_limit": {"rate": 10, "per": "hour"})", "rate_limit.per", "hour",
+        R"(must be "second" or "minute")");
+    row("rate_limit without rate", R"("rate_limit": {"burst": 10})", "rate_limit.rate", "", "is required");
+    row("rate_limit rate zero", R"("rate_limit": {"rate": 0})", "rate_limit.rate", "0",
+        "must be an integer from 1 to 1000000");
+    row("rate_limit burst zero", R"("rate_limit": {"rate": 1, "burst": 0})", "rate_limit.burst", "0",
+        "must be an integer from 1 to 10000000");
+    row("rate_limit path rules", R"("rate_limit": {"rate": 1, "paths": []})", "rate_limit.paths", "",
+        "unknown field");
 
     // log_format, access_log, metrics_interval_ms
     row("log_format unknown", R"("log_format": "xml")", "log_format", "xml", R"(must be "text" or "json")");

@@ -46,6 +46,8 @@ MetricsSnapshot sampleSnapshot()
     snapshot.circuitOpen = 513;
     snapshot.bytesFromClients = 514;
     snapshot.bytesToClients = 515;
+    snapshot.rateLimited = 516;
+    snapshot.connectionsRefused = {31, 32};
     snapshot.responsesByClass = {21, 22, 23, 24, 25};
     snapshot.requestRate1s = 40;
     snapshot.requestRate10s = 1.0 / 3;
@@ -120,12 +122,13 @@ const ExportInfo kInfo{u"1.2.3"_s, 1'714'979'289};
 const QStringList kTopLevelKeys{u"schema"_s,  u"time"_s,     u"uptime_ms"_s,
                                 u"version"_s, u"listener"_s, u"backends"_s};
 // The listener's integer totals, in the order sampleSnapshot() numbers them from 501.
-const QStringList kListenerTotals{u"connections_accepted"_s, u"open_connections"_s, u"requests"_s,
-                                  u"client_errors"_s,        u"no_backend"_s,       u"upstream_failures"_s,
-                                  u"all_at_limits"_s,        u"retries"_s,          u"retries_denied"_s,
-                                  u"forwarded_requests"_s,   u"retry_exhausted"_s,  u"client_aborts"_s,
-                                  u"circuit_open"_s,         u"bytes_in"_s,         u"bytes_out"_s};
-const QStringList kListenerKeys = kListenerTotals + QStringList{u"responses"_s, u"rate"_s};
+const QStringList kListenerTotals{
+    u"connections_accepted"_s, u"open_connections"_s,   u"requests"_s,        u"client_errors"_s,
+    u"no_backend"_s,           u"upstream_failures"_s,  u"all_at_limits"_s,   u"retries"_s,
+    u"retries_denied"_s,       u"forwarded_requests"_s, u"retry_exhausted"_s, u"client_aborts"_s,
+    u"circuit_open"_s,         u"bytes_in"_s,           u"bytes_out"_s,       u"rate_limited"_s};
+const QStringList kListenerKeys =
+    kListenerTotals + QStringList{u"responses"_s, u"rate"_s, u"connections_refused"_s};
 // The documented CSV columns, in their documented order; the JSON backend object has the same
 // fields, with each "group_key" column nested as {"group": {"key": …}}.
 const QStringList kCsvColumns{u"time"_s,
@@ -385,6 +388,8 @@ void TestSnapshotExport::jsonValuesRoundTrip()
     QVERIFY(listener[u"rate"_s][u"1s"_s].toDouble() == 40);
     QVERIFY(listener[u"rate"_s][u"10s"_s].toDouble() == 1.0 / 3); // exactly: no digit lost on the way
     QVERIFY(listener[u"rate"_s][u"60s"_s].toDouble() == 0.1);
+    QCOMPARE(listener[u"connections_refused"_s][u"listener_limit"_s].toInteger(), 31);
+    QCOMPARE(listener[u"connections_refused"_s][u"client_limit"_s].toInteger(), 32);
 
     const QJsonArray backends = root[u"backends"_s].toArray();
     const QJsonObject a = backends[0].toObject();
@@ -628,6 +633,8 @@ void TestSnapshotExport::prometheusFamiliesAreGroupedAndComplete()
                                u"fulcrum_bytes_out_total"_s,
                                u"fulcrum_responses_total"_s,
                                u"fulcrum_request_rate"_s,
+                               u"fulcrum_rate_limited_total"_s,
+                               u"fulcrum_connections_refused_total"_s,
                                u"fulcrum_backend_active_connections"_s,
                                u"fulcrum_backend_request_rate"_s,
                                u"fulcrum_build_info"_s,
@@ -681,6 +688,10 @@ void TestSnapshotExport::prometheusAgreesWithJson()
     for (const QString &window : listener[u"rate"_s].toObject().keys())
         QVERIFY(agrees(u"fulcrum_request_rate{window=\"%1\"}"_s.arg(window), listener[u"rate"_s][window]));
     QCOMPARE(listener[u"rate"_s].toObject().size(), 3);
+    for (const QString &reason : listener[u"connections_refused"_s].toObject().keys())
+        QVERIFY(agrees(u"fulcrum_connections_refused_total{reason=\"%1\"}"_s.arg(reason),
+                       listener[u"connections_refused"_s][reason]));
+    QCOMPARE(listener[u"connections_refused"_s].toObject().size(), 2);
 
     for (const QJsonValue &value : root[u"backends"_s].toArray()) {
         const QJsonObject backend = value.toObject();
