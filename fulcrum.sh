@@ -20,7 +20,7 @@ cd "$(dirname "$SELF")"
 
 PACKAGES=(build-essential cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-charts-dev
     qt6-websockets-dev node-llhttp libgl-dev clang-format curl prometheus chromium xvfb xauth
-    dnsmasq-base nodejs)
+    dnsmasq-base nodejs libssl-dev openssl)
 # NodeSource's nodejs bundles npm and conflicts with Debian's npm package: ask for npm only when none is there.
 command -v npm >/dev/null || PACKAGES+=(npm)
 FULCRUMD=build/release/headless/fulcrumd

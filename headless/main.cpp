@@ -61,6 +61,18 @@ void warnAboutRestartOnlyChanges(const ProxyConfig &running, const ProxyConfig &
         qWarning("reload: rate_limit and the client connection limits take effect only after a restart");
 }
 
+QString describeListenOptions(const ListenAddress &address)
+{
+    QString text;
+    if (address.proxyProtocol)
+        text += u", PROXY protocol from trusted proxies only"_s;
+    if (address.tls)
+        text += u", TLS"_s;
+    if (address.redirectHttpsPort != 0)
+        text += u", redirecting every request to https on port %1"_s.arg(address.redirectHttpsPort);
+    return text;
+}
+
 QString describeBalancing(const BalancingConfig &balancing)
 {
     QString text = strategyName(balancing.strategy);
@@ -173,9 +185,11 @@ int main(int argc, char **argv)
     QStringList boundAddresses;
     for (const ListenAddress &address : server.boundAddresses()) {
         qInfo("listening on %s with %d workers%s", qPrintable(address.toString()), server.workerCount(),
-              address.proxyProtocol ? ", PROXY protocol from trusted proxies only" : "");
+              qPrintable(describeListenOptions(address)));
         boundAddresses.append(address.toString());
     }
+    for (const QString &certificate : server.describeCertificates())
+        qInfo("TLS certificate %s", qPrintable(certificate));
     QString serviceStatus = u"listening on "_s + boundAddresses.join(u", "_s);
     for (const PoolConfig &pool : config.effectivePools()) {
         qInfo("pool %s: %s", qPrintable(pool.name), qPrintable(describeBalancing(pool.balancing)));
@@ -253,6 +267,8 @@ int main(int argc, char **argv)
             balancingBefore.insert(pool, server.backends().balancing(pool));
         if (stateKeeper && !stateKeeper->restore(next, reloadError)) // runtime state (--state-file)
             return false;
+        if (running.hasTlsListener() && !server.reloadCertificates(next.tls, reloadError))
+            return false;
         if (!server.applyRouting(next, reason, reloadError))
             return false;
         for (const PoolConfig &pool : next.effectivePools()) {
@@ -282,7 +298,17 @@ int main(int argc, char **argv)
     };
     QObject::connect(&signals, &SignalWatcher::reloadRequested, &app, [&] {
         if (options.configFile.isEmpty()) {
-            qWarning("SIGHUP: no --config file to reload");
+            // The certificate files may still have been renewed: they are what SIGHUP reloads here.
+            if (!running.hasTlsListener()) {
+                qWarning("SIGHUP: no --config file to reload");
+                return;
+            }
+            QString certificateError;
+            if (server.reloadCertificates(running.tls, &certificateError))
+                qInfo("TLS certificates reloaded (SIGHUP)");
+            else
+                qWarning("TLS certificate reload refused, keeping the loaded ones: %s",
+                         qPrintable(certificateError));
             return;
         }
         QString reloadError;

@@ -7,19 +7,6 @@ using namespace Qt::StringLiterals;
 
 namespace fulcrum {
 
-Parsed<ListenAddress> parseListenEntry(QStringView text)
-{
-    const qsizetype comma = text.indexOf(u',');
-    Parsed<ListenAddress> parsed = parseListenAddress(comma < 0 ? text : text.first(comma));
-    if (!parsed.ok() || comma < 0)
-        return parsed;
-    const QStringView option = text.sliced(comma + 1);
-    if (option != u"proxy-protocol")
-        return reject(u"unknown listen option \""_s + option + u"\" (expected proxy-protocol)");
-    parsed.value.proxyProtocol = true;
-    return parsed;
-}
-
 Parsed<AddressRange> parseTrustedProxy(QStringView text)
 {
     QString error;
@@ -31,25 +18,18 @@ Parsed<AddressRange> parseTrustedProxy(QStringView text)
 
 void readTrustedProxies(JsonObjectReader &root, QList<AddressRange> &target)
 {
-    const QLatin1StringView key = "trusted_proxies"_L1;
-    const std::optional<QJsonArray> entries = root.array(key, u"strings"_s);
-    if (!entries)
-        return;
-    JsonDiagnostics &d = root.diagnostics();
     QList<AddressRange> accepted;
-    for (qsizetype i = 0; i < entries->size(); ++i) {
-        const QString field = indexedField(root.field(key), i);
-        const QJsonValue entry = entries->at(i);
-        const std::optional<QString> text = d.string(field, entry);
-        if (!text)
-            continue;
-        const Parsed<AddressRange> parsed = parseTrustedProxy(*text);
-        if (parsed.ok())
-            accepted.append(parsed.value);
-        else
-            d.add(field, entry, parsed.error);
-    }
-    target = accepted;
+    JsonDiagnostics &d = root.diagnostics();
+    const std::optional<qsizetype> count = root.readStrings(
+        "trusted_proxies"_L1, [&](const QString &text, const QString &field, const QJsonValue &entry) {
+            const Parsed<AddressRange> parsed = parseTrustedProxy(text);
+            if (parsed.ok())
+                accepted.append(parsed.value);
+            else
+                d.add(field, entry, parsed.error);
+        });
+    if (count)
+        target = accepted;
 }
 
 void checkProxyProtocolTrust(const ProxyConfig &config, QList<ConfigError> &errors)
@@ -58,7 +38,7 @@ void checkProxyProtocolTrust(const ProxyConfig &config, QList<ConfigError> &erro
         return;
     for (const ListenAddress &listen : config.listen) {
         if (listen.proxyProtocol)
-            errors.append({u"listen"_s, listen.toString() + u",proxy-protocol"_s,
+            errors.append({u"listen"_s, listen.entryText(),
                            u"proxy-protocol needs trusted_proxies (--trusted-proxy): PROXY headers are "
                            u"only taken from those peers"_s});
     }

@@ -11,9 +11,6 @@ class JsonObjectReader;
 // The settings that decide who a request comes from: trusted_proxies and the listeners' proxy-protocol
 // option, shared by the JSON loader and the command line.
 
-// A "listen" entry or --listen value: ADDRESS:PORT, optionally followed by ",proxy-protocol".
-Parsed<ListenAddress> parseListenEntry(QStringView text);
-
 // A trusted_proxies entry or --trusted-proxy value: a CIDR block or a single address.
 Parsed<AddressRange> parseTrustedProxy(QStringView text);
 

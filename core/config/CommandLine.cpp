@@ -4,7 +4,9 @@
 #include "AdminResolution.h"
 #include "ClientAddressSettings.h"
 #include "ConfigValues.h"
+#include "ListenReader.h"
 #include "RateLimitReader.h"
+#include "TlsReader.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -34,9 +36,18 @@ const QList<OptionSpec> &optionSpecs()
         {{u"listen"_s},
          u"ADDR:PORT"_s,
          u"Accept clients on ADDR:PORT: an IPv4 address, a bracketed IPv6 address or localhost; port "
-         u"0..65535. ADDR:PORT,proxy-protocol takes a PROXY v1 or v2 header first on each connection, "
-         u"from --trusted-proxy peers only. Repeatable; replaces the config file's \"listen\". Default: "
+         u"0..65535. Options after the port: ,proxy-protocol takes a PROXY v1 or v2 header first on each "
+         u"connection, from --trusted-proxy peers only; ,tls speaks TLS with the --tls-cert certificates; "
+         u",redirect-https[=PORT] answers every request with a redirect to https (port 443). Repeatable; "
+         u"replaces the config file's \"listen\". Default: "
          u"127.0.0.1:8080."_s},
+        {{u"tls-cert"_s},
+         u"FILE"_s,
+         u"A PEM certificate chain (leaf first) for the tls listeners, with the key of the --tls-key at the "
+         u"same position. Repeatable: the first is the default, the others are chosen by the server name "
+         u"a client sends (SNI) among the names each certificate is for. Replaces the config file's "
+         u"tls.certificates."_s},
+        {{u"tls-key"_s}, u"FILE"_s, u"The PEM private key of the --tls-cert at the same position."_s},
         {{u"trusted-proxy"_s},
          u"CIDR"_s,
          u"Believe X-Forwarded-For and PROXY headers from peers in CIDR (10.0.0.0/8, ::1/128 or one "
@@ -299,6 +310,17 @@ void readListen(const QCommandLineParser &parser, CommandLineOptions &options, Q
         else
             options.listen.append(parsed.value);
     }
+}
+
+void readTlsFiles(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    options.tlsCertificateFiles = parser.values(u"tls-cert"_s);
+    options.tlsKeyFiles = parser.values(u"tls-key"_s);
+    if (options.tlsCertificateFiles.size() != options.tlsKeyFiles.size())
+        addFlagError(errors, u"tls-key"_s, options.tlsKeyFiles.join(u' '),
+                     u"give one --tls-key per --tls-cert, in the same order (%1 certificates, %2 keys)"_s
+                         .arg(options.tlsCertificateFiles.size())
+                         .arg(options.tlsKeyFiles.size()));
 }
 
 void readTrustedProxies(const QCommandLineParser &parser, CommandLineOptions &options,
@@ -675,6 +697,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
 
     readListen(parser, result.options, result.errors);
     readTrustedProxies(parser, result.options, result.errors);
+    readTlsFiles(parser, result.options, result.errors);
     readBackends(parser, result.options, result.errors);
     readBalancing(parser, result.options, result.errors);
     readResilience(parser, result.options, result.errors);
@@ -700,6 +723,11 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
         config.listen = options.listen;
     if (!options.trustedProxies.isEmpty())
         config.trustedProxies = options.trustedProxies;
+    if (!options.tlsCertificateFiles.isEmpty()) {
+        config.tls.certificates.clear();
+        for (qsizetype i = 0; i < options.tlsCertificateFiles.size(); ++i)
+            config.tls.certificates.append({options.tlsCertificateFiles.at(i), options.tlsKeyFiles.value(i)});
+    }
     if (!config.pools.isEmpty()) {
         rejectFlagsForPools(options, result.errors);
     } else {
@@ -732,6 +760,8 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
     mergeOperations(options, result);
     rejectStateFileWithDiscovery(result);
     checkProxyProtocolTrust(config, result.errors);
+    if (result.errors.isEmpty())
+        checkTlsSettings(config, result.errors);
     return result;
 }
 

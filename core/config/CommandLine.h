@@ -30,6 +30,8 @@ struct CommandLineOptions
     std::optional<RateLimitConfig> rateLimit; // --rate-limit
     std::optional<int> maxConnections;        // --max-connections
     std::optional<int> connectionsPerClient;  // --max-connections-per-client
+    QStringList tlsCertificateFiles;          // --tls-cert, in order
+    QStringList tlsKeyFiles;                  // --tls-key, in order
     std::optional<int> workers;               // --workers
     QString configFile;                       // --config; empty: none
     bool checkConfig = false;                 // --check-config

@@ -4,12 +4,14 @@
 #include "ClientAddressSettings.h"
 #include "ConfigValues.h"
 #include "JsonFieldReader.h"
+#include "ListenReader.h"
 #include "OperationsReader.h"
 #include "PoolReader.h"
 #include "RateLimitReader.h"
 #include "RouteReader.h"
 #include "RoutingValidation.h"
 #include "SettingsReaders.h"
+#include "TlsReader.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -26,35 +28,6 @@ namespace fulcrum {
 namespace {
 
 constexpr int kSupportedVersion = 1;
-
-void readListen(JsonObjectReader &root, QList<ListenAddress> &target)
-{
-    const QLatin1StringView key = "listen"_L1;
-    const std::optional<QJsonArray> entries = root.array(key, u"strings"_s);
-    if (!entries)
-        return;
-    JsonDiagnostics &d = root.diagnostics();
-    if (entries->isEmpty()) {
-        d.add(root.field(key), *entries, u"must list at least one address"_s);
-        return;
-    }
-    QList<ListenAddress> accepted;
-    for (qsizetype i = 0; i < entries->size(); ++i) {
-        const QString field = indexedField(root.field(key), i);
-        const QJsonValue entry = entries->at(i);
-        const std::optional<QString> text = d.string(field, entry);
-        if (!text)
-            continue;
-        const Parsed<ListenAddress> parsed = parseListenEntry(*text);
-        if (!parsed.ok())
-            d.add(field, entry, parsed.error);
-        else if (isDuplicateListen(accepted, parsed.value))
-            d.add(field, entry, u"duplicate listen address"_s);
-        else
-            accepted.append(parsed.value);
-    }
-    target = accepted;
-}
 
 void readOutlierDetection(JsonObjectReader &root, OutlierDetectionConfig &target)
 {
@@ -180,6 +153,7 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverride
     readTimeouts(root, config.timeouts);
     readLimits(root, config.limits);
     readRateLimit(root, config.rateLimit);
+    readTls(root, config.tls);
     readParsed(root, "log_format"_L1, parseLogFormat, config.logFormat);
     readParsed(root, "log_level"_L1, parseLogLevel, config.logLevel);
     root.readBoolean("access_log"_L1, config.accessLog);

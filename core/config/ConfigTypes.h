@@ -17,8 +17,13 @@ struct ListenAddress
     quint16 port = 0; // 0 asks the kernel for an ephemeral port (tests use it)
     // ",proxy-protocol": every connection starts with a PROXY header from one of trusted_proxies.
     bool proxyProtocol = false;
+    bool tls = false; // ",tls": connections are TLS, with the certificates of "tls"
+    // ",redirect-https[=PORT]": every request is answered with a redirect to https on PORT; 0: no redirect.
+    quint16 redirectHttpsPort = 0;
 
     QString toString() const;
+    // toString() with the options, as a "listen" entry spells them.
+    QString entryText() const;
     friend bool operator==(const ListenAddress &, const ListenAddress &) = default;
 };
 

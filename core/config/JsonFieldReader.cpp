@@ -226,6 +226,23 @@ JsonObjectReader::readObjects(QLatin1StringView key,
     return elements->size();
 }
 
+std::optional<qsizetype> JsonObjectReader::readStrings(
+    QLatin1StringView key,
+    const std::function<void(const QString &text, const QString &elementField, const QJsonValue &element)>
+        &read)
+{
+    const std::optional<QJsonArray> elements = array(key, u"strings"_s);
+    if (!elements)
+        return std::nullopt;
+    for (qsizetype i = 0; i < elements->size(); ++i) {
+        const QString elementField = indexedField(field(key), i);
+        const QJsonValue element = elements->at(i);
+        if (const std::optional<QString> text = m_diagnostics.string(elementField, element))
+            read(*text, elementField, element);
+    }
+    return elements->size();
+}
+
 void JsonObjectReader::reportUnknown()
 {
     for (auto it = m_object.constBegin(); it != m_object.constEnd(); ++it) {

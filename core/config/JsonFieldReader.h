@@ -78,6 +78,13 @@ public:
     readObjects(QLatin1StringView key,
                 const std::function<void(JsonObjectReader &element, qsizetype index)> &read);
 
+    // Hands each element of the array key to read with its field name ("listen[1]"), reporting the elements
+    // that are not strings. The array's size; nothing when key is absent or not an array (then reported).
+    std::optional<qsizetype> readStrings(
+        QLatin1StringView key,
+        const std::function<void(const QString &text, const QString &elementField, const QJsonValue &element)>
+            &read);
+
     // Call after the last take(): reports every member not taken, suggesting a near known name.
     void reportUnknown();
 

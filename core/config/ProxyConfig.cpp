@@ -17,6 +17,26 @@ QString ListenAddress::toString() const
     return address.toString() + u':' + portText;
 }
 
+QString ListenAddress::entryText() const
+{
+    QString text = toString();
+    if (proxyProtocol)
+        text += u",proxy-protocol"_s;
+    if (tls)
+        text += u",tls"_s;
+    if (redirectHttpsPort == 443)
+        text += u",redirect-https"_s;
+    else if (redirectHttpsPort != 0)
+        text += u",redirect-https="_s + QString::number(redirectHttpsPort);
+    return text;
+}
+
+bool ProxyConfig::hasTlsListener() const
+{
+    return std::any_of(listen.cbegin(), listen.cend(),
+                       [](const ListenAddress &address) { return address.tls; });
+}
+
 QString BackendConfig::url() const
 {
     if (discovery == BackendDiscovery::Srv)

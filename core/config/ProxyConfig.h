@@ -5,6 +5,7 @@
 #include "ConfigTypes.h"
 #include "RateLimitConfig.h"
 #include "RoutingConfig.h"
+#include "TlsConfig.h"
 
 namespace fulcrum {
 
@@ -39,6 +40,7 @@ struct ProxyConfig
     Timeouts timeouts;
     Limits limits;
     RateLimitConfig rateLimit; // "rate_limit", --rate-limit: the per-client token bucket
+    TlsConfig tls;             // "tls", --tls-cert/--tls-key: the certificates of tls listeners
     LogFormat logFormat = LogFormat::Text;
     LogLevel logLevel = LogLevel::Info;
     bool accessLog = true;
@@ -60,6 +62,7 @@ struct ProxyConfig
     RequestPolicy defaultPolicy() const;
 
     int effectiveWorkers() const;
+    bool hasTlsListener() const;
     // backend with its pool's health check and circuit breaker (the top-level pool's when pool is empty),
     // for a backend that has no settings of its own (one the admin API adds, the demo's).
     BackendConfig withPoolSettings(BackendConfig backend, const QString &pool = {}) const;

@@ -11,6 +11,7 @@
 #include <QLoggingCategory>
 
 #include <atomic>
+#include <cstring>
 #include <sys/socket.h>
 
 using namespace Qt::StringLiterals;
@@ -42,11 +43,14 @@ int statusClass(int status)
 }
 } // namespace
 
-ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader,
+ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, ListenerTraits traits,
                                    ConnectionAdmission admission)
     : QObject(&worker), m_worker(worker), m_admission(std::move(admission)),
-      m_parser(worker.parserLimits(), *this)
+      m_parser(worker.parserLimits(), *this), m_redirectHttpsPort(traits.redirectHttpsPort)
 {
+    const bool expectProxyHeader = traits.expectProxyHeader;
+    if (traits.tls)
+        m_tls = std::make_unique<TlsStream>(std::move(traits.tls));
     m_socket.setSocketDescriptor(descriptor);
     m_socket.setReadBufferSize(kClientReadBuffer);
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -192,21 +196,13 @@ void ClientConnection::readAndParse()
         } else {
             m_leftover.clear();
             m_leftoverOffset = 0;
-            const qint64 received = m_socket.read(scratch, m_worker.scratchSize());
-            if (received <= 0)
+            const qint64 received = receive(scratch, m_worker.scratchSize());
+            if (received < 0)
+                return;
+            if (received == 0)
                 break;
-            countBytesFromClient(received);
             data = scratch;
             length = received;
-        }
-        if (m_proxyHeader) {
-            qsizetype taken = 0;
-            if (!consumeProxyHeader(data, length, taken))
-                return;
-            if (fromLeftover)
-                m_leftoverOffset += taken;
-            if (length == 0)
-                continue;
         }
         if (m_phase == Phase::AwaitingRequest && m_parser.isBetweenMessages())
             setDeadline(m_worker.config().timeouts.clientHeaderMs);
@@ -231,6 +227,77 @@ void ClientConnection::readAndParse()
     }
     if (!m_closed)
         flushClient();
+}
+
+qint64 ClientConnection::receive(char *buffer, qint64 capacity)
+{
+    if (m_tls)
+        return receiveTls(buffer, capacity);
+    while (true) {
+        const qint64 received = m_socket.read(buffer, capacity);
+        if (received <= 0)
+            return 0;
+        countBytesFromClient(received);
+        if (!m_proxyHeader)
+            return received;
+        const char *data = buffer;
+        qsizetype length = received;
+        qsizetype taken = 0;
+        if (!consumeProxyHeader(data, length, taken))
+            return -1;
+        if (length > 0) {
+            std::memmove(buffer, data, static_cast<size_t>(length));
+            return length;
+        }
+    }
+}
+
+qint64 ClientConnection::receiveTls(char *buffer, qint64 capacity)
+{
+    while (true) {
+        const qsizetype decrypted = m_tls->read(buffer, capacity);
+        if (decrypted != 0) {
+            if (decrypted < 0) {
+                qCDebug(lcClient, "TLS connection from %s failed: %s", m_peerAddress.constData(),
+                        m_tls->failure().constData());
+                sendTlsOutput(); // the alert that tells the client why
+                abortConnection();
+            }
+            return decrypted;
+        }
+        sendTlsOutput(); // handshake messages answer what was fed
+        // The buffer doubles as the landing place of the encrypted bytes, which are copied into TLS at once.
+        const qint64 received = m_socket.read(buffer, capacity);
+        if (received <= 0)
+            return 0;
+        countBytesFromClient(received);
+        const char *data = buffer;
+        qsizetype length = received;
+        if (m_proxyHeader) {
+            qsizetype taken = 0;
+            if (!consumeProxyHeader(data, length, taken))
+                return -1;
+        }
+        m_tls->feed(data, length);
+    }
+}
+
+void ClientConnection::sendToClient(const QByteArray &bytes)
+{
+    if (!m_tls) {
+        m_socket.write(bytes);
+        return;
+    }
+    // Before the handshake finished (a timeout's 408) there is no way to say anything: the close says it.
+    if (m_tls->write(bytes.constData(), bytes.size()))
+        sendTlsOutput();
+}
+
+void ClientConnection::sendTlsOutput()
+{
+    const QByteArray records = m_tls->takeOutgoing();
+    if (!records.isEmpty())
+        m_socket.write(records);
 }
 
 qint64 ClientConnection::bodyLimitFor(const RequestHead &head, qint64 configured)
@@ -274,6 +341,10 @@ void ClientConnection::onRequestHead(RequestHead &head)
     m_requestId = RequestIdGenerator::isAcceptable(clientId) ? clientId : m_worker.requestIds().generate();
     m_keepAlive = m_request.keepAlive && !m_draining;
     m_worker.listenerCounters().requests.add();
+    if (m_redirectHttpsPort != 0) {
+        redirectToHttps();
+        return;
+    }
     if (const int retryAfter = rateLimitRetryAfter(); retryAfter > 0) {
         m_worker.listenerCounters().rateLimited.add();
         answerLocally(429, "rate limit exceeded", retryAfter);
@@ -326,10 +397,29 @@ void ClientConnection::answerFromRoute(int status, QByteArrayView contentType, c
     if (!location.isEmpty())
         head.headers.append("Location", location.toByteArray());
     applyHeaderRules(head.headers, m_route.route->config().responseHeaders);
+    answerWhole(head, body, "route " + m_route.route->config().name.toUtf8());
+}
+
+void ClientConnection::redirectToHttps()
+{
+    const QByteArray location = httpsRedirectLocation(m_request, m_redirectHttpsPort);
+    if (location.isEmpty()) {
+        answerLocally(400, "redirect to https needs a Host header");
+        return;
+    }
+    ResponseHead head;
+    // 308, not 301: a POST stays a POST with its body on the way to https.
+    head.status = 308;
+    head.headers.append("Location", location);
+    answerWhole(head, {}, "redirect-https");
+}
+
+void ClientConnection::answerWhole(ResponseHead &head, const QByteArray &body, QByteArray reason)
+{
     head.contentLength = quint64(body.size());
-    m_status = status;
-    countResponseToClient(status);
-    m_localReason = "route " + m_route.route->config().name.toUtf8();
+    m_status = head.status;
+    countResponseToClient(head.status);
+    m_localReason = std::move(reason);
     m_responseStarted = true;
     m_responseComplete = true;
     if (!m_requestComplete && m_request.framing != BodyFraming::None)
@@ -827,7 +917,7 @@ void ClientConnection::flushClient()
         return;
     m_responseBytes += m_out.size();
     m_worker.listenerCounters().bytesToClients.add(static_cast<quint64>(m_out.size()));
-    m_socket.write(m_out);
+    sendToClient(m_out);
     m_out.clear();
     // Accepted sockets stay buffered in Qt 6.4; flushing now saves a trip through the event loop.
     m_socket.flush();
@@ -863,6 +953,15 @@ void ClientConnection::shutdownWriteSide()
 {
     if (m_writeShutdown || m_closed)
         return;
+    if (m_tls && m_tls->isEstablished() && !m_tlsCloseSent) {
+        m_tlsCloseSent = true;
+        m_tls->close();
+        sendTlsOutput();
+        m_socket.flush();
+        // The alert must reach the client before the FIN: once written, onClientBytesWritten comes back here.
+        if (m_socket.bytesToWrite() > 0)
+            return;
+    }
     m_writeShutdown = true;
     ::shutdown(static_cast<int>(m_socket.socketDescriptor()), SHUT_WR);
     countBytesFromClient(m_socket.skip(m_socket.bytesAvailable()));

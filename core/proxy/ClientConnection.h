@@ -9,6 +9,7 @@
 #include "proxy/RetryPolicy.h"
 #include "proxy/UpstreamConnection.h"
 #include "routing/Router.h"
+#include "tls/TlsStream.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -18,7 +19,16 @@
 
 namespace fulcrum {
 
+class TlsContextSet;
 class Worker;
+
+// What the listener that accepted a connection asks of it.
+struct ListenerTraits
+{
+    bool expectProxyHeader = false;           // the listener has proxy-protocol
+    std::shared_ptr<const TlsContextSet> tls; // set on tls listeners
+    quint16 redirectHttpsPort = 0;            // redirect-https: every request gets a redirect there
+};
 
 // One client connection and the exchanges on it, one at a time: pipelined requests wait in the
 // parser until the response before them is complete, so responses leave in request order.
@@ -26,8 +36,7 @@ class ClientConnection final : public QObject, private RequestParserHandler, pri
 {
     Q_OBJECT
 public:
-    // expectProxyHeader: the listener has proxy-protocol, so the connection must start with a PROXY header.
-    ClientConnection(Worker &worker, qintptr descriptor, bool expectProxyHeader,
+    ClientConnection(Worker &worker, qintptr descriptor, ListenerTraits traits,
                      ConnectionAdmission admission = {});
     ~ClientConnection() override;
 
@@ -52,6 +61,17 @@ private:
     void onClientBytesWritten();
     void onClientDisconnected();
     void readAndParse();
+    // What the client sent next, after the PROXY header and decrypted on a TLS listener, into buffer:
+    // the byte count; 0 when nothing more is there now; -1 when the connection was refused or failed
+    // (it is closed then).
+    qint64 receive(char *buffer, qint64 capacity);
+    qint64 receiveTls(char *buffer, qint64 capacity);
+    // Bytes for the client, encrypted on a TLS listener.
+    void sendToClient(const QByteArray &bytes);
+    // Whatever TLS has for the client (handshake messages, alerts), written out.
+    void sendTlsOutput();
+    // redirect-https: the request is answered with a redirect, whatever it asks for.
+    void redirectToHttps();
     // The connection's peer: the TCP peer, or the client a PROXY header named.
     void setPeer(const QHostAddress &peer);
     // Takes the PROXY header's bytes from the front of data; false when the connection was refused.
@@ -85,6 +105,8 @@ private:
     // A redirect or a fixed response, with the route's response header rules.
     void answerFromRoute(int status, QByteArrayView contentType, const QByteArray &body,
                          QByteArrayView location);
+    // A whole response the proxy makes itself, with a Content-Length body; reason goes to the access log.
+    void answerWhole(ResponseHead &head, const QByteArray &body, QByteArray reason);
     // What this exchange may do: its route target's policy, or the listener's when it has none.
     const RequestPolicy &policy() const;
     // The pool's latest table, for a retry (the route set may have changed since the first attempt).
@@ -133,6 +155,8 @@ private:
     QTcpSocket m_socket;
     RequestParser m_parser;
     std::unique_ptr<ProxyHeaderParser> m_proxyHeader; // while a PROXY header is still awaited
+    std::unique_ptr<TlsStream> m_tls;                 // on a TLS listener
+    const quint16 m_redirectHttpsPort;
     QHostAddress m_peer;
     QByteArray m_peerAddress; // m_peer as text
     bool m_peerTrusted = false;
@@ -188,6 +212,7 @@ private:
     bool m_inParser = false;
     bool m_finishPending = false;
     bool m_writeShutdown = false;
+    bool m_tlsCloseSent = false;
 };
 
 } // namespace fulcrum

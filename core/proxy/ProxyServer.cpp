@@ -65,7 +65,14 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
         }
         for (int w = 0; w < workers; ++w)
             descriptors[static_cast<std::size_t>(w)].push_back(group[static_cast<std::size_t>(w)]);
-        m_bound.append({address.address, port, address.proxyProtocol});
+        ListenAddress bound = address;
+        bound.port = port;
+        m_bound.append(bound);
+    }
+    if (config.hasTlsListener() && !reloadCertificates(config.tls, error)) {
+        closeAll();
+        m_bound.clear();
+        return false;
     }
     if (!applyRouting(config, u"configuration"_s, error)) {
         closeAll();
@@ -78,7 +85,7 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
         auto *thread = new QThread(this);
         thread->setObjectName(u"fulcrum-worker-%1"_s.arg(w));
         auto *worker = new Worker(w, config, std::move(descriptors[static_cast<std::size_t>(w)]),
-                                  *m_listenerCounters, STDOUT_FILENO, &m_clientLimiters);
+                                  *m_listenerCounters, STDOUT_FILENO, &m_clientLimiters, &m_tls);
         worker->moveToThread(thread);
         connect(worker, &Worker::drained, this, &ProxyServer::onWorkerDrained, Qt::QueuedConnection);
         connect(
@@ -94,6 +101,24 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
     m_uptime.start();
     m_metricsTimer.start(config.metricsIntervalMs);
     return true;
+}
+
+bool ProxyServer::reloadCertificates(const TlsConfig &tls, QString *error)
+{
+    QList<ConfigError> problems;
+    std::shared_ptr<const TlsContextSet> contexts = TlsContextSet::build(tls, &problems);
+    if (!contexts) {
+        *error = problems.isEmpty() ? u"tls: no certificate"_s : formatConfigErrors(problems);
+        return false;
+    }
+    m_tls.replace(std::move(contexts));
+    return true;
+}
+
+QStringList ProxyServer::describeCertificates() const
+{
+    const std::shared_ptr<const TlsContextSet> contexts = m_tls.current();
+    return contexts ? contexts->describe() : QStringList();
 }
 
 bool ProxyServer::applyRouting(const ProxyConfig &config, const QString &reason, QString *error)

@@ -8,6 +8,7 @@
 #include "limits/ClientLimiters.h"
 #include "metrics/MetricsCollector.h"
 #include "metrics/MetricsSnapshot.h"
+#include "tls/TlsContextHolder.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -41,6 +42,12 @@ public:
     // changes nothing; otherwise the workers get the new pools and routes together.
     bool applyRouting(const ProxyConfig &config, const QString &reason, QString *error);
 
+    // Loads the tls listeners' certificates again (the same files or new ones): new connections get them,
+    // open ones keep the ones they started with. On failure nothing changes and *error names the files.
+    bool reloadCertificates(const TlsConfig &tls, QString *error);
+    // One line per certificate tls listeners present; empty without tls listeners.
+    QStringList describeCertificates() const;
+
     // Every change to the backends goes through here; each new table reaches every worker before its
     // next request, while requests in flight finish on the table they started with.
     BackendRegistry &backends() { return m_registry; }
@@ -69,6 +76,7 @@ private:
     ProxyConfig m_config;
     std::unique_ptr<WorkerSlots<ListenerCounterSlot>> m_listenerCounters;
     ClientLimiters m_clientLimiters; // made by start(), shared by the workers; read at start only
+    TlsContextHolder m_tls;          // shared by the workers; empty without tls listeners
     // Its memory of earlier collections (rates, removed backends) is no state of the server's: collecting
     // stays a const look at it.
     mutable MetricsCollector m_collector;

@@ -41,12 +41,12 @@ int sweepIntervalMs(const Timeouts &timeouts)
 
 Worker::Worker(int index, const ProxyConfig &config, std::vector<int> listenDescriptors,
                WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd,
-               const ClientLimiters *limiters)
+               const ClientLimiters *limiters, const TlsContextHolder *tls)
     : m_index(index), m_config(config), m_defaultPolicy(config.defaultPolicy()),
       m_listenDescriptors(std::move(listenDescriptors)), m_listenerCounters(listenerCounters),
       m_accessLog(config.accessLog ? accessLogFd : -1, config.logFormat), m_retryBudget(config.retries),
       m_rateLimiter(limiters != nullptr ? limiters->rate.get() : nullptr),
-      m_connectionLimiter(limiters != nullptr ? limiters->connections.get() : nullptr),
+      m_connectionLimiter(limiters != nullptr ? limiters->connections.get() : nullptr), m_tls(tls),
       m_scratch(std::make_unique<char[]>(kScratchSize))
 {
     m_parserLimits.maxHeaderBytes = config.limits.maxHeaderBytes;
@@ -66,7 +66,10 @@ void Worker::start()
     for (std::size_t i = 0; i < m_listenDescriptors.size(); ++i) {
         auto listener = std::make_unique<Listener>(m_listenDescriptors[i], static_cast<int>(i));
         // ProxyServer hands each worker one descriptor per configured listen address, in their order.
-        listener->proxyProtocol = m_config.listen.value(static_cast<qsizetype>(i)).proxyProtocol;
+        const ListenAddress address = m_config.listen.value(static_cast<qsizetype>(i));
+        listener->proxyProtocol = address.proxyProtocol;
+        listener->tls = address.tls;
+        listener->redirectHttpsPort = address.redirectHttpsPort;
         Listener *raw = listener.get();
         connect(&raw->notifier, &QSocketNotifier::activated, this, [this, raw] { acceptPending(*raw); });
         raw->resumeTimer.setSingleShot(true);
@@ -136,7 +139,18 @@ void Worker::admitConnection(const Listener &listener, int fd, const sockaddr_st
             return;
         }
     }
-    auto *connection = new ClientConnection(*this, fd, listener.proxyProtocol, std::move(admission));
+    ListenerTraits traits;
+    traits.expectProxyHeader = listener.proxyProtocol;
+    traits.redirectHttpsPort = listener.redirectHttpsPort;
+    if (listener.tls) {
+        // Read at each accept: a reload's certificates serve the next connection, open ones keep theirs.
+        traits.tls = m_tls != nullptr ? m_tls->current() : nullptr;
+        if (!traits.tls) {
+            ::close(fd);
+            return;
+        }
+    }
+    auto *connection = new ClientConnection(*this, fd, std::move(traits), std::move(admission));
     m_connections.insert(connection);
     listenerCounters().connectionsAccepted.add();
     listenerCounters().openConnections.change(1);

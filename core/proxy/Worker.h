@@ -10,6 +10,7 @@
 #include "proxy/RetryBudget.h"
 #include "proxy/UpstreamPool.h"
 #include "routing/RoutingTable.h"
+#include "tls/TlsContextHolder.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -34,7 +35,7 @@ class Worker final : public QObject
 public:
     Worker(int index, const ProxyConfig &config, std::vector<int> listenDescriptors,
            WorkerSlots<ListenerCounterSlot> &listenerCounters, int accessLogFd,
-           const ClientLimiters *limiters = nullptr);
+           const ClientLimiters *limiters = nullptr, const TlsContextHolder *tls = nullptr);
     ~Worker() override;
 
     // All of these run on the worker's thread (invoke them queued from elsewhere).
@@ -87,8 +88,10 @@ private:
         {}
 
         const int fd;
-        const int index;            // of its address in the configuration's "listen"
-        bool proxyProtocol = false; // connections start with a PROXY header
+        const int index;               // of its address in the configuration's "listen"
+        bool proxyProtocol = false;    // connections start with a PROXY header
+        bool tls = false;              // connections speak TLS
+        quint16 redirectHttpsPort = 0; // every request is redirected to https on this port
         QSocketNotifier notifier;
         QTimer resumeTimer;
         int pauseMs = 0;         // the current pause; 0 when accepting works
@@ -125,6 +128,7 @@ private:
     RetryBudget m_retryBudget;
     RateLimiter *const m_rateLimiter;
     ConnectionLimiter *const m_connectionLimiter;
+    const TlsContextHolder *const m_tls;
     QSet<ClientConnection *> m_connections;
     QTimer *m_sweepTimer = nullptr;
     QElapsedTimer m_clock;

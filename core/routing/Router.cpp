@@ -60,4 +60,17 @@ QByteArray redirectLocation(const RedirectAction &redirect, const RequestHead &h
     return location;
 }
 
+QByteArray httpsRedirectLocation(const RequestHead &head, quint16 port)
+{
+    const QByteArray host = normaliseHost(head.host);
+    if (host.isEmpty())
+        return {};
+    QByteArray location = "https://" + host;
+    if (port != 443)
+        location += ':' + QByteArray::number(port);
+    // An origin-form target goes as it is; the others (absolute-form, "*") have no path of their own here.
+    location += head.target.startsWith('/') ? head.target : QByteArray("/");
+    return location;
+}
+
 } // namespace fulcrum

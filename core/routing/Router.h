@@ -24,5 +24,8 @@ RouteDecision routeRequest(const RoutingTable &routing, const RequestHead &head)
 // A redirect's Location: {host} (normalised, without port), {path} and {query} (both as sent) filled in;
 // "?{query}" disappears whole when the request has no query.
 QByteArray redirectLocation(const RedirectAction &redirect, const RequestHead &head);
+// Where a plain-HTTP listener with redirect-https sends a request: the same host and target on https at
+// port (left out when 443). Empty when the request names no host.
+QByteArray httpsRedirectLocation(const RequestHead &head, quint16 port);
 
 } // namespace fulcrum

@@ -3,6 +3,7 @@
 
 #include <QEventLoop>
 #include <QHostAddress>
+#include <QSslSocket>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -111,7 +112,8 @@ bool RawClient::connectTo(quint16 port, int timeoutMs)
     m_offset = 0;
     m_peerClosed = false;
     m_error.clear();
-    m_socket = std::make_unique<QTcpSocket>();
+    QSslSocket *tlsSocket = m_tls ? new QSslSocket : nullptr;
+    m_socket.reset(m_tls ? tlsSocket : new QTcpSocket);
     QTcpSocket *socket = m_socket.get();
     QObject::connect(socket, &QTcpSocket::readyRead, socket, [this] { pull(); });
     QObject::connect(socket, &QTcpSocket::disconnected, socket, [this] { pull(); });
@@ -119,9 +121,15 @@ bool RawClient::connectTo(quint16 port, int timeoutMs)
         m_error = u"cannot bind to %1: %2"_s.arg(m_source.toString(), socket->errorString());
         return false;
     }
-    socket->connectToHost(QHostAddress::LocalHost, port);
+    if (tlsSocket != nullptr) {
+        tlsSocket->setSslConfiguration(*m_tls);
+        tlsSocket->connectToHostEncrypted(u"127.0.0.1"_s, port, m_peerName);
+    } else {
+        socket->connectToHost(QHostAddress::LocalHost, port);
+    }
     const QDeadlineTimer deadline(timeoutMs);
-    while (socket->state() != QAbstractSocket::ConnectedState) {
+    while (socket->state() != QAbstractSocket::ConnectedState ||
+           (tlsSocket != nullptr && !tlsSocket->isEncrypted())) {
         if (socket->state() == QAbstractSocket::UnconnectedState || deadline.hasExpired()) {
             m_error = u"cannot connect to 127.0.0.1:%1: %2"_s.arg(port).arg(socket->errorString());
             return false;
@@ -129,6 +137,17 @@ bool RawClient::connectTo(quint16 port, int timeoutMs)
         waitForEvent(deadline.remainingTime());
     }
     return true;
+}
+
+void RawClient::useTls(const QSslConfiguration &config, const QString &peerName)
+{
+    m_tls = config;
+    m_peerName = peerName;
+}
+
+const QSslSocket *RawClient::tlsSocket() const
+{
+    return m_tls ? static_cast<const QSslSocket *>(m_socket.get()) : nullptr;
 }
 
 bool RawClient::isConnected() const
@@ -167,6 +186,8 @@ void RawClient::waitForEvent(qint64 timeoutMs)
     QObject::connect(socket, &QTcpSocket::readChannelFinished, &loop, &QEventLoop::quit);
     QObject::connect(socket, &QTcpSocket::errorOccurred, &loop, &QEventLoop::quit);
     QObject::connect(socket, &QTcpSocket::bytesWritten, &loop, &QEventLoop::quit);
+    if (m_tls)
+        QObject::connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, &loop, &QEventLoop::quit);
     QTimer timer;
     timer.setSingleShot(true);
     QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);

@@ -7,10 +7,12 @@
 #include <QDeadlineTimer>
 #include <QHostAddress>
 #include <QList>
+#include <QSslConfiguration>
 #include <QString>
 #include <QTcpSocket>
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace fulcrum::test {
@@ -54,6 +56,11 @@ public:
     bool connectTo(quint16 port, int timeoutMs = kDefaultTimeoutMs);
     // Connections after this come from source (another loopback address, say) instead of 127.0.0.1.
     void setSourceAddress(const QHostAddress &source) { m_source = source; }
+    // Connections after this speak TLS with config (its CA certificates trusted), sending peerName as the
+    // server name and verifying the certificate for it; connectTo() returns once the handshake is done.
+    void useTls(const QSslConfiguration &config, const QString &peerName);
+    // The current connection's TLS state: certificate, protocol, ALPN. Null on a plain connection.
+    const QSslSocket *tlsSocket() const;
     bool isConnected() const;
     // Writes the bytes and waits until the kernel has taken all of them.
     bool send(QByteArrayView bytes, int timeoutMs = kDefaultTimeoutMs);
@@ -92,6 +99,8 @@ private:
     qsizetype m_offset = 0; // bytes of m_buffer already handed out
     bool m_peerClosed = false;
     QHostAddress m_source; // null: the kernel's choice
+    std::optional<QSslConfiguration> m_tls;
+    QString m_peerName;
     QString m_error;
 };
 

@@ -6,6 +6,7 @@
 #include "FakeBackend.h"
 #include "FulcrumProcess.h"
 #include "RawClient.h"
+#include "ToolRun.h"
 
 #include <QDir>
 #include <QFile>
@@ -26,43 +27,6 @@ using namespace Qt::StringLiterals;
 using namespace fulcrum::test;
 
 namespace {
-
-constexpr int kProcessTimeoutMs = 15'000;
-
-struct Run
-{
-    bool finished = false;
-    int exitCode = -1;
-    QString out;
-    QString err;
-
-    bool ok() const { return finished && exitCode == 0; }
-    QString describe() const
-    {
-        return u"finished=%1 exit=%2\nstdout:\n%3\nstderr:\n%4"_s.arg(finished).arg(exitCode).arg(out, err);
-    }
-};
-
-Run run(const QString &program, const QStringList &arguments, const QProcessEnvironment &environment)
-{
-    Run result;
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.start(program, arguments);
-    if (!process.waitForStarted(kProcessTimeoutMs)) {
-        result.err = program + u": "_s + process.errorString();
-        return result;
-    }
-    result.finished = process.waitForFinished(kProcessTimeoutMs);
-    if (!result.finished) {
-        process.kill();
-        process.waitForFinished(5'000);
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err += QString::fromUtf8(process.readAllStandardError());
-    return result;
-}
 
 // fulcrumd's environment without anything of the test runner's that the checks depend on.
 QProcessEnvironment cleanEnvironment()
@@ -150,7 +114,7 @@ private Q_SLOTS:
     void dockerfileHealthCheckAndPortsMatchTheConfig();
 
 private:
-    Run validate(const QStringList &arguments) const;
+    ToolRun validate(const QStringList &arguments) const;
     QJsonObject manifest(const QString &file, const QString &kind) const;
     QJsonObject configMapConfig() const;
     QJsonObject deploymentContainer() const;
@@ -193,7 +157,7 @@ void DeployManifests::initTestCase()
     for (const char *expected : {"configmap.yaml", "deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml"})
         QVERIFY2(m_manifests.contains(kubernetes.filePath(QLatin1StringView(expected))), expected);
 
-    const Run dumped = validate(QStringList{u"--dump"_s} + m_manifests);
+    const ToolRun dumped = validate(QStringList{u"--dump"_s} + m_manifests);
     QVERIFY2(dumped.ok(), qPrintable(dumped.describe()));
     const QJsonArray files = QJsonDocument::fromJson(dumped.out.toUtf8()).array();
     QCOMPARE(files.size(), m_manifests.size());
@@ -204,13 +168,13 @@ void DeployManifests::initTestCase()
     }
 }
 
-Run DeployManifests::validate(const QStringList &arguments) const
+ToolRun DeployManifests::validate(const QStringList &arguments) const
 {
-    return run(m_node,
-               QStringList{m_source.filePath(u"installers/kubernetes/validate/validate.mjs"_s),
-                           u"--modules"_s, m_modules} +
-                   arguments,
-               cleanEnvironment());
+    return runTool(m_node,
+                   QStringList{m_source.filePath(u"installers/kubernetes/validate/validate.mjs"_s),
+                               u"--modules"_s, m_modules} +
+                       arguments,
+                   {}, cleanEnvironment());
 }
 
 QJsonObject DeployManifests::manifest(const QString &file, const QString &kind) const
@@ -258,7 +222,7 @@ QProcessEnvironment DeployManifests::deploymentEnvironment() const
 
 void DeployManifests::manifestsMatchTheKubernetesSchema()
 {
-    const Run result = validate(m_manifests);
+    const ToolRun result = validate(m_manifests);
     QVERIFY2(result.ok(), qPrintable(result.describe()));
     QVERIFY2(result.err.isEmpty(), qPrintable(result.err));
 }
@@ -305,7 +269,7 @@ void DeployManifests::brokenManifestIsRefused()
     broken.write(text.toUtf8());
     broken.close();
 
-    const Run result = validate({broken.fileName()});
+    const ToolRun result = validate({broken.fileName()});
     QVERIFY2(result.finished && result.exitCode == 1, qPrintable(result.describe()));
     // Named by file, document and kind, so that the broken one is found among many.
     QVERIFY2(result.err.contains(broken.fileName() + u": document 1 "_s + error),
@@ -321,12 +285,12 @@ void DeployManifests::configMapConfigPassesCheckConfig()
     QVERIFY(file.write(config));
 
     const QStringList arguments{u"--check-config"_s, u"--config"_s, file.path()};
-    const Run checked = run(FulcrumProcess::binaryPath(), arguments, deploymentEnvironment());
+    const ToolRun checked = runTool(FulcrumProcess::binaryPath(), arguments, {}, deploymentEnvironment());
     QVERIFY2(checked.ok(), qPrintable(checked.describe()));
 
     // The admin API listens beyond loopback, so it is the Deployment's FULCRUM_ADMIN_TOKEN that makes the
     // file valid: without it fulcrumd refuses to start.
-    const Run withoutToken = run(FulcrumProcess::binaryPath(), arguments, cleanEnvironment());
+    const ToolRun withoutToken = runTool(FulcrumProcess::binaryPath(), arguments, {}, cleanEnvironment());
     QVERIFY2(withoutToken.finished && withoutToken.exitCode == 2, qPrintable(withoutToken.describe()));
     QVERIFY2(withoutToken.err.contains(u"FULCRUM_ADMIN_TOKEN"_s), qPrintable(withoutToken.describe()));
 }
@@ -508,10 +472,10 @@ void DeployManifests::dockerfileCommandPassesCheckConfig()
 
     QProcessEnvironment environment = cleanEnvironment();
     environment.insert(u"FULCRUM_ADMIN_TOKEN"_s, u"made-up-token"_s);
-    const Run checked = run(FulcrumProcess::binaryPath(), arguments, environment);
+    const ToolRun checked = runTool(FulcrumProcess::binaryPath(), arguments, {}, environment);
     QVERIFY2(checked.ok(), qPrintable(arguments.join(u' ') + u"\n"_s + checked.describe()));
     // docs/container-kubernetes.md says the container needs the token: it does.
-    const Run withoutToken = run(FulcrumProcess::binaryPath(), arguments, cleanEnvironment());
+    const ToolRun withoutToken = runTool(FulcrumProcess::binaryPath(), arguments, {}, cleanEnvironment());
     QVERIFY2(withoutToken.finished && withoutToken.exitCode == 2, qPrintable(withoutToken.describe()));
 }
 

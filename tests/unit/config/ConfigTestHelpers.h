@@ -24,6 +24,23 @@ inline QStringList fieldsOf(const QList<ConfigError> &errors)
     return fields;
 }
 
+// fulcrumd's argument list: the program name, then args.
+inline QStringList argv(std::initializer_list<QString> args)
+{
+    QStringList out{QStringLiteral("fulcrumd")};
+    out.append(args);
+    return out;
+}
+
+// Every error on a line of its own, for failure messages.
+inline QString joined(const QList<ConfigError> &errors)
+{
+    QStringList lines;
+    for (const ConfigError &error : errors)
+        lines.append(error.toString());
+    return lines.join(u'\n');
+}
+
 // The path of `name` in dir, written with content; empty when it could not be written.
 inline QString writeFileIn(const QTemporaryDir &dir, const QString &name, const QByteArray &content)
 {

@@ -11,28 +11,15 @@
 
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
+using fulcrum::test::argv;
 using fulcrum::test::fieldsOf;
+using fulcrum::test::joined;
 
 namespace {
 
 QByteArray withBackends(const char *backends, const char *members = "")
 {
     return QByteArray(R"({"version": 1, "backends": )") + backends + members + '}';
-}
-
-QStringList argv(std::initializer_list<QString> args)
-{
-    QStringList out{u"fulcrumd"_s};
-    out.append(args);
-    return out;
-}
-
-QString joined(const QList<ConfigError> &errors)
-{
-    QStringList lines;
-    for (const ConfigError &error : errors)
-        lines.append(error.toString());
-    return lines.join(u'\n');
 }
 
 } // namespace

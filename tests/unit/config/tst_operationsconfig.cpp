@@ -15,6 +15,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace fulcrum;
+using fulcrum::test::argv;
 using fulcrum::test::fieldsOf;
 using fulcrum::test::listenOn;
 
@@ -28,13 +29,6 @@ constexpr const char *kTokenVariable = "FULCRUM_ADMIN_TOKEN";
 QByteArray doc(const char *members)
 {
     return QByteArray(R"({"version": 1, "backends": [{"url": "http://127.0.0.1:9001"}], )") + members + '}';
-}
-
-QStringList argv(std::initializer_list<QString> args)
-{
-    QStringList out{u"fulcrumd"_s};
-    out.append(args);
-    return out;
 }
 
 AdminConfig adminOn(const QString &address, quint16 port)

@@ -5,6 +5,7 @@
 #include "config/ClientAddressSettings.h"
 #include "config/CommandLine.h"
 #include "config/ConfigLoader.h"
+#include "config/ListenReader.h"
 
 #include <QTest>
 
@@ -153,7 +154,7 @@ void TestTrustedProxies::jsonErrorsNameTheEntry()
              qPrintable(errors.join(u'\n')));
     QVERIFY2(errors.filter(u"trusted_proxies[3]"_s).size() == 1, qPrintable(errors.join(u'\n')));
     QVERIFY2(errors.contains(u"listen[0]: \"127.0.0.1:8080,proxy\": unknown listen option \"proxy\" "
-                             u"(expected proxy-protocol)"_s),
+                             u"(expected proxy-protocol, tls or redirect-https[=PORT])"_s),
              qPrintable(errors.join(u'\n')));
     QVERIFY2(errors.contains(u"listen[2]: \"127.0.0.1:8080,proxy-protocol\": duplicate listen address"_s),
              qPrintable(errors.join(u'\n')));
@@ -183,7 +184,7 @@ void TestTrustedProxies::flagErrors()
              qPrintable(errors.join(u'\n')));
     QVERIFY2(
         errors.contains(u"--listen: \"127.0.0.1:80,proxy-protocl\": unknown listen option \"proxy-protocl\" "
-                        u"(expected proxy-protocol)"_s),
+                        u"(expected proxy-protocol, tls or redirect-https[=PORT])"_s),
         qPrintable(errors.join(u'\n')));
 }
 
