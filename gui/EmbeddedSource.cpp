@@ -136,8 +136,7 @@ void EmbeddedSource::addBackend(const QString &name, const QString &url, int wei
     }
     BackendConfig backend;
     backend.name = name;
-    backend.host = endpoint.value.host;
-    backend.port = endpoint.value.port;
+    applyEndpoint(backend, endpoint.value);
     backend.weight = weight;
     QString error;
     report(m_server->backends().addBackend(backend, kReason, &error), error);

@@ -74,7 +74,8 @@ bool sameEndpoint(const QString &left, const QString &right)
 {
     const Parsed<BackendEndpoint> a = parseBackendUrl(left);
     const Parsed<BackendEndpoint> b = parseBackendUrl(right);
-    return a.ok() && b.ok() && a.value.host == b.value.host && a.value.port == b.value.port;
+    return a.ok() && b.ok() && a.value.host == b.value.host && a.value.port == b.value.port &&
+           a.value.https == b.value.https;
 }
 
 // Leaves the file's own spelling ("http://a/" for "http://a:80") and an omitted default weight alone:

@@ -73,6 +73,18 @@ QString describeListenOptions(const ListenAddress &address)
     return text;
 }
 
+// Once per pool at start and on every reload: a pool that trusts any certificate is easy to forget.
+void warnAboutUnverifiedTls(const ProxyConfig &config)
+{
+    for (const PoolConfig &pool : config.effectivePools()) {
+        if (!pool.transport.tls.verify)
+            qWarning(
+                "pool %s: certificates of https backends are NOT verified (backend_tls.verify is false): "
+                "anyone on the path can impersonate them",
+                qPrintable(pool.name));
+    }
+}
+
 QString describeBalancing(const BalancingConfig &balancing)
 {
     QString text = strategyName(balancing.strategy);
@@ -199,6 +211,7 @@ int main(int argc, char **argv)
     }
     for (const RouteConfig &route : config.effectiveRoutes())
         qInfo("route %s: %s", qPrintable(route.name), qPrintable(describeRoute(route)));
+    warnAboutUnverifiedTls(config);
 
     QObject::connect(&server.backends(), &BackendRegistry::backendChanged, &server,
                      [](const BackendChange &change) { qInfo("%s", qPrintable(change.describe())); });
@@ -282,6 +295,7 @@ int main(int argc, char **argv)
                       qPrintable(reason));
         }
         warnAboutRestartOnlyChanges(running, reloaded.config);
+        warnAboutUnverifiedTls(next);
         discovery.follow(reloaded.config);
         setLogLevel(next.logLevel);
         running = next;

@@ -117,8 +117,7 @@ BodyOr<NewBackend> parseNewBackend(const QJsonObject &object)
     const Parsed<BackendEndpoint> endpoint = parseBackendUrl(std::get<QString>(url));
     if (!endpoint.ok())
         return invalid(u"url"_s, endpoint.error);
-    added.config.host = endpoint.value.host;
-    added.config.port = endpoint.value.port;
+    applyEndpoint(added.config, endpoint.value);
     if (object.contains(u"weight"_s)) {
         BodyOr<int> weight = integerField(object.value(u"weight"_s), u"weight"_s, ranges::weight);
         if (auto *error = std::get_if<AdminResponse>(&weight))

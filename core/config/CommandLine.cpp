@@ -2,6 +2,7 @@
 #include "CommandLine.h"
 
 #include "AdminResolution.h"
+#include "CaCertificates.h"
 #include "ClientAddressSettings.h"
 #include "ConfigValues.h"
 #include "ListenReader.h"
@@ -54,12 +55,29 @@ const QList<OptionSpec> &optionSpecs()
          u"address). Repeatable; replaces the config file's \"trusted_proxies\". Default: none."_s},
         {{u"backend"_s},
          u"URL[,weight=N][,name=NAME][,slow-start=MS][,resolve]"_s,
-         u"Forward to the backend at http://HOST[:PORT] (port 80 by default) with weight 0..1000 "
+         u"Forward to the backend at http://HOST[:PORT] (port 80 by default) or https://HOST[:PORT] (TLS, "
+         u"port 443 by default) with weight 0..1000 "
          u"(default 1), a name of 1..64 characters from A-Za-z0-9._- (default backend-<position>) and a "
          u"slow start of its own (default: --slow-start). With resolve, every address of the host name "
          u"is a backend, kept up to date from DNS; srv://_service._proto.NAME makes one of every address "
          u"of the SRV record's targets, with their ports and weights. Repeatable; replaces the config "
          u"file's \"backends\"."_s},
+        {{u"backend-ca"_s},
+         u"FILE"_s,
+         u"Verify https:// backends against the CA certificates in the PEM FILE instead of the system's "
+         u"CA store."_s},
+        {{u"backend-tls-no-verify"_s},
+         {},
+         u"Do not verify the certificates of https:// backends (a warning is logged): for testing only."_s},
+        {{u"backend-sni"_s},
+         u"NAME"_s,
+         u"Ask https:// backends for the certificate of NAME (SNI) and verify it against NAME. Default: the "
+         u"backend URL's host when it is a name."_s},
+        {{u"send-proxy"_s},
+         u"v1|v2"_s,
+         u"Start every connection to a backend with a PROXY protocol header (v1 text or v2 binary) naming "
+         u"the client and the address it connected to. Health checks send a LOCAL (v2) or UNKNOWN (v1) "
+         u"header. Default: off."_s},
         {{u"strategy"_s},
          u"NAME"_s,
          u"How requests are spread over the backends: round-robin, least-connections, power-of-two, "
@@ -225,8 +243,7 @@ Parsed<BackendConfig> parseBackendFlag(const QString &text, qsizetype index)
 
     BackendConfig backend;
     backend.name = defaultBackendName(index);
-    backend.host = endpoint.value.host;
-    backend.port = endpoint.value.port;
+    applyEndpoint(backend, endpoint.value);
     if (endpoint.value.srv)
         backend.discovery = BackendDiscovery::Srv;
     bool sawWeight = false;
@@ -424,6 +441,23 @@ void readClientLimits(const QCommandLineParser &parser, CommandLineOptions &opti
         options.connectionsPerClient = static_cast<int>(*limit);
 }
 
+void readTransport(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
+{
+    const QString caFlag = u"backend-ca"_s;
+    if (const std::optional<QString> path = lastValue(parser, caFlag)) {
+        const Parsed<QList<QSslCertificate>> certificates = readCaCertificates(*path);
+        if (certificates.ok()) {
+            options.backendCaFile = *path;
+            options.backendCaCertificates = certificates.value;
+        } else {
+            addFlagError(errors, caFlag, *path, certificates.error);
+        }
+    }
+    options.backendTlsNoVerify = parser.isSet(u"backend-tls-no-verify"_s);
+    readParsed(parser, u"backend-sni"_s, parseTlsServerName, options.backendServerName, errors);
+    readParsed(parser, u"send-proxy"_s, parseSendProxy, options.sendProxy, errors);
+}
+
 void readBalancing(const QCommandLineParser &parser, CommandLineOptions &options, QList<ConfigError> &errors)
 {
     readParsed(parser, u"strategy"_s, parseStrategy, options.strategy, errors);
@@ -568,6 +602,20 @@ void mergeResilience(const CommandLineOptions &options, ProxyConfig &config)
         config.retries.maxRetries = *options.maxRetries;
 }
 
+void mergeTransport(const CommandLineOptions &options, UpstreamTransport &transport)
+{
+    if (!options.backendCaFile.isEmpty()) {
+        transport.tls.caFile = options.backendCaFile;
+        transport.tls.caCertificates = options.backendCaCertificates;
+    }
+    if (options.backendTlsNoVerify)
+        transport.tls.verify = false;
+    if (options.backendServerName)
+        transport.tls.serverName = *options.backendServerName;
+    if (options.sendProxy)
+        transport.sendProxy = *options.sendProxy;
+}
+
 // Pools are resolved from the file as it is read, each from the top-level settings and its own: a flag
 // that changed the top level afterwards would reach none of them, so it is refused rather than ignored.
 void rejectFlagsForPools(const CommandLineOptions &options, QList<ConfigError> &errors)
@@ -583,6 +631,10 @@ void rejectFlagsForPools(const CommandLineOptions &options, QList<ConfigError> &
         {options.panicMode.has_value(), u"panic-mode"_s},
         {options.healthCheckPath.has_value(), u"health-check"_s},
         {options.maxRetries.has_value(), u"retries"_s},
+        {!options.backendCaFile.isEmpty(), u"backend-ca"_s},
+        {options.backendTlsNoVerify, u"backend-tls-no-verify"_s},
+        {options.backendServerName.has_value(), u"backend-sni"_s},
+        {options.sendProxy.has_value(), u"send-proxy"_s},
     };
     for (const auto &[given, name] : settings) {
         if (given)
@@ -699,6 +751,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     readTrustedProxies(parser, result.options, result.errors);
     readTlsFiles(parser, result.options, result.errors);
     readBackends(parser, result.options, result.errors);
+    readTransport(parser, result.options, result.errors);
     readBalancing(parser, result.options, result.errors);
     readResilience(parser, result.options, result.errors);
     readClientLimits(parser, result.options, result.errors);
@@ -737,6 +790,8 @@ ConfigLoadResult resolveConfig(const CommandLineOptions &options)
         }
         mergeBalancing(options, fileLoaded, result);
         mergeResilience(options, config);
+        mergeTransport(options, config.transport);
+        config.applyTransports();
         // Again after the flags: --health-check changes the pool, --backend brings backends of its own.
         resolveBackendSettings(config, result.backendOverrides);
     }

@@ -27,20 +27,25 @@ struct CommandLineOptions
     std::optional<PanicMode> panicMode;       // --panic-mode
     std::optional<QString> healthCheckPath;   // --health-check
     std::optional<int> maxRetries;            // --retries
-    std::optional<RateLimitConfig> rateLimit; // --rate-limit
-    std::optional<int> maxConnections;        // --max-connections
-    std::optional<int> connectionsPerClient;  // --max-connections-per-client
-    QStringList tlsCertificateFiles;          // --tls-cert, in order
-    QStringList tlsKeyFiles;                  // --tls-key, in order
-    std::optional<int> workers;               // --workers
-    QString configFile;                       // --config; empty: none
-    bool checkConfig = false;                 // --check-config
-    std::optional<LogFormat> logFormat;       // --log-format
-    std::optional<LogLevel> logLevel;         // --log-level
-    std::optional<bool> accessLog;            // --access-log on|off
-    bool demo = false;                        // --demo
-    QString snapshotDir;                      // --snapshot-dir; empty: none
-    std::optional<int> snapshotEverySeconds;  // --snapshot-every
+    QString backendCaFile;                    // --backend-ca; empty: none
+    QList<QSslCertificate> backendCaCertificates;         // read from backendCaFile
+    bool backendTlsNoVerify = false;                      // --backend-tls-no-verify
+    std::optional<QString> backendServerName;             // --backend-sni
+    std::optional<SendProxy> sendProxy;                   // --send-proxy
+    std::optional<RateLimitConfig> rateLimit;             // --rate-limit
+    std::optional<int> maxConnections;                    // --max-connections
+    std::optional<int> connectionsPerClient;              // --max-connections-per-client
+    QStringList tlsCertificateFiles;                      // --tls-cert, in order
+    QStringList tlsKeyFiles;                              // --tls-key, in order
+    std::optional<int> workers;                           // --workers
+    QString configFile;                                   // --config; empty: none
+    bool checkConfig = false;                             // --check-config
+    std::optional<LogFormat> logFormat;                   // --log-format
+    std::optional<LogLevel> logLevel;                     // --log-level
+    std::optional<bool> accessLog;                        // --access-log on|off
+    bool demo = false;                                    // --demo
+    QString snapshotDir;                                  // --snapshot-dir; empty: none
+    std::optional<int> snapshotEverySeconds;              // --snapshot-every
     std::optional<QList<SnapshotFormat>> snapshotFormats; // --snapshot-format
     std::optional<ListenAddress> adminListen;             // --admin
     QString adminTokenFile;                               // --admin-token-file; empty: none
@@ -72,10 +77,12 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments);
 // strategy; --hash-key is an error unless the resulting strategy is consistent-hash. --health-check
 // changes the pool's health check; then, as after loading the file, every backend (from the file or
 // --backend) gets the pool's health check and circuit breaker with the file's settings for that
-// backend on top. With a file that has "pools", the flags for the top-level pool (--backend, --strategy,
-// --hash-key, --sticky-cookie, --slow-start, --panic-mode, --health-check, --retries) are errors: the
-// pools were resolved from the file. Without a file or --listen it listens on 127.0.0.1:8080. At least
-// one backend is required (in some pool, when there are pools; else from the file, --backend or --demo).
+// backend on top. --backend-ca, --backend-tls-no-verify, --backend-sni and --send-proxy change the pool's
+// transport, which every backend then gets. With a file that has "pools", the flags for the top-level pool
+// (--backend, --strategy, --hash-key, --sticky-cookie, --slow-start, --panic-mode, --health-check,
+// --retries and the transport flags) are errors: the pools were resolved from the file. Without a file or
+// --listen it listens on 127.0.0.1:8080. At least one backend is required (in some pool, when there are
+// pools; else from the file, --backend or --demo).
 // --snapshot-every and --snapshot-format need a snapshot directory, from the flag or the file. Last, the
 // admin API is resolved (resolveAdmin): --demo turns it on, the token is read from its file or
 // FULCRUM_ADMIN_TOKEN, and a listener beyond loopback without a token is an error.

@@ -12,6 +12,7 @@
 #include "RoutingValidation.h"
 #include "SettingsReaders.h"
 #include "TlsReader.h"
+#include "TransportReader.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -143,6 +144,7 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverride
     // The pool's settings may come after the backends in the file; they apply to them all the same.
     topLevel.healthCheckValid = readPoolHealthCheck(root, config.healthCheck);
     readPoolCircuitBreaker(root, config.circuitBreaker);
+    readTransport(root, config.transport);
     if (backends) {
         config.backends = resolveBackends(
             root.diagnostics(), *backends,
@@ -229,6 +231,7 @@ ConfigLoadResult ConfigLoader::loadJson(const QByteArray &json, const QString &s
     JsonDiagnostics diagnostics(result.errors);
     JsonObjectReader root(diagnostics, document.object(), QString());
     readRoot(root, result.config, result.backendOverrides);
+    result.config.applyTransports();
     return result;
 }
 

@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QHostAddress>
 #include <QList>
+#include <QSslCertificate>
 #include <QString>
 
 #include <optional>
@@ -63,17 +64,48 @@ enum class BackendDiscovery
     Srv,     // "srv://NAME": one backend per address of each SRV target of NAME, with its port and weight
 };
 
+// What a new connection to a backend starts with: nothing, or a PROXY protocol header naming the client
+// ("send_proxy": "v1" or "v2", --send-proxy).
+enum class SendProxy
+{
+    Off,
+    V1,
+    V2,
+};
+
+// How https:// backends are verified: a pool's "tls" object; --backend-ca, --backend-tls-no-verify and
+// --backend-sni for the top-level pool.
+struct BackendTlsConfig
+{
+    QString caFile; // empty: the system's CA store
+    // Read from caFile by the loader, so no connection touches the file system; empty with no caFile.
+    QList<QSslCertificate> caCertificates;
+    bool verify = true;
+    QString serverName; // sent as SNI and verified; empty: the URL's host when it is a name
+    friend bool operator==(const BackendTlsConfig &, const BackendTlsConfig &) = default;
+};
+
+// A pool's settings for the connections to its backends, copied into each backend.
+struct UpstreamTransport
+{
+    BackendTlsConfig tls; // applies to the pool's https:// backends only
+    SendProxy sendProxy = SendProxy::Off;
+    friend bool operator==(const UpstreamTransport &, const UpstreamTransport &) = default;
+};
+
 struct BackendConfig
 {
     QString name;
     QString host;      // literal address or host name; the SRV name with BackendDiscovery::Srv
     quint16 port = 80; // unused with BackendDiscovery::Srv, whose records give the ports
     BackendDiscovery discovery = BackendDiscovery::None;
+    bool https = false;   // "https://": the connection speaks TLS (transport.tls)
     int weight = 1;       // 0..1000; 0 keeps the backend configured but out of rotation
     int slowStartMs = -1; // ramp after coming back; -1 takes the pool's BalancingConfig::slowStartMs
     // Filled in by the loader from the pool's settings and this backend's overrides.
     HealthCheckConfig healthCheck;
     CircuitBreakerConfig circuitBreaker;
+    UpstreamTransport transport;
 
     QString url() const;
     friend bool operator==(const BackendConfig &, const BackendConfig &) = default;

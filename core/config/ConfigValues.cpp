@@ -257,14 +257,13 @@ Parsed<BackendEndpoint> parseBackendUrl(QStringView text)
 {
     const qsizetype schemeEnd = text.indexOf(u"://");
     if (schemeEnd < 0)
-        return reject(u"must start with http://"_s);
+        return reject(u"must start with http:// or https://"_s);
     const QStringView scheme = text.first(schemeEnd);
     if (scheme.compare(u"srv", Qt::CaseInsensitive) == 0)
         return parseSrvName(text.sliced(schemeEnd + 3));
-    if (scheme.compare(u"https", Qt::CaseInsensitive) == 0)
-        return reject(u"https backends are not supported (use http://)"_s);
-    if (scheme.compare(u"http", Qt::CaseInsensitive) != 0)
-        return reject(u"scheme must be http://"_s);
+    const bool https = scheme.compare(u"https", Qt::CaseInsensitive) == 0;
+    if (!https && scheme.compare(u"http", Qt::CaseInsensitive) != 0)
+        return reject(u"scheme must be http:// or https://"_s);
 
     const QStringView rest = text.sliced(schemeEnd + 3);
     const auto authorityEnd =
@@ -289,6 +288,8 @@ Parsed<BackendEndpoint> parseBackendUrl(QStringView text)
 
     BackendEndpoint out;
     out.host = hp.host.toString();
+    out.https = https;
+    out.port = https ? 443 : 80;
     if (hp.bracketed) {
         // RFC 6874 writes a zone as "%25eth0" inside a URL; sockets want "%eth0".
         out.host.replace(u"%25"_s, u"%"_s);
@@ -309,6 +310,42 @@ Parsed<BackendEndpoint> parseBackendUrl(QStringView text)
         out.port = port.value;
     }
     return out;
+}
+
+Parsed<SendProxy> parseSendProxy(QStringView text)
+{
+    for (const SendProxy candidate : {SendProxy::Off, SendProxy::V1, SendProxy::V2}) {
+        if (text == sendProxyName(candidate))
+            return candidate;
+    }
+    return reject(u"must be \"v1\", \"v2\" or \"off\""_s);
+}
+
+QString sendProxyName(SendProxy sendProxy)
+{
+    switch (sendProxy) {
+    case SendProxy::V1:
+        return u"v1"_s;
+    case SendProxy::V2:
+        return u"v2"_s;
+    case SendProxy::Off:
+        break;
+    }
+    return u"off"_s;
+}
+
+Parsed<QString> parseTlsServerName(QStringView text)
+{
+    if (looksNumeric(text) || text.contains(u':') || !isHostName(text))
+        return reject(u"must be a host name of letters, digits, '-', '_' and '.'"_s);
+    return text.toString();
+}
+
+void applyEndpoint(BackendConfig &backend, const BackendEndpoint &endpoint)
+{
+    backend.host = endpoint.host;
+    backend.port = endpoint.port;
+    backend.https = endpoint.https;
 }
 
 QString checkBackendName(QStringView name)

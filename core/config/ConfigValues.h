@@ -93,11 +93,21 @@ struct BackendEndpoint
 {
     QString host; // as written; an IPv6 literal without its brackets
     quint16 port = 80;
-    bool srv = false; // "srv://_service._proto.name": host is the SRV name, port unused
+    bool srv = false;   // "srv://_service._proto.name": host is the SRV name, port unused
+    bool https = false; // "https://": TLS to the backend, port 443 by default
 };
-// "http://host[:port][/]" with host an IPv4 literal, a bracketed IPv6 literal or a host name, or
-// "srv://_service._proto.name" for a pool of the SRV record's targets.
+// "http://host[:port][/]" or "https://host[:port][/]" with host an IPv4 literal, a bracketed IPv6 literal or
+// a host name, or "srv://_service._proto.name" for a pool of the SRV record's targets.
 Parsed<BackendEndpoint> parseBackendUrl(QStringView text);
+// Sets where backend is: its host, port and scheme (the callers that take srv:// set its discovery).
+void applyEndpoint(BackendConfig &backend, const BackendEndpoint &endpoint);
+
+// "v1", "v2" or "off".
+Parsed<SendProxy> parseSendProxy(QStringView text);
+QString sendProxyName(SendProxy sendProxy);
+// The name a TLS backend is asked for (SNI) and verified against: a host name (an IP address is not sent
+// as SNI, so it cannot be asked for).
+Parsed<QString> parseTlsServerName(QStringView text);
 
 // Empty when name is 1..64 characters of [A-Za-z0-9._-], else the reason.
 QString checkBackendName(QStringView name);

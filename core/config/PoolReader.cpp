@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "PoolReader.h"
 
+#include "TransportReader.h"
+
 using namespace Qt::StringLiterals;
 
 namespace fulcrum {
@@ -39,8 +41,7 @@ std::optional<BackendEntry> readBackend(JsonObjectReader &object, qsizetype inde
         if (const std::optional<QString> text = d.string(object.field("url"_L1), url)) {
             const Parsed<BackendEndpoint> endpoint = parseBackendUrl(*text);
             if (endpoint.ok()) {
-                backend.host = endpoint.value.host;
-                backend.port = endpoint.value.port;
+                applyEndpoint(backend, endpoint.value);
                 if (endpoint.value.srv)
                     backend.discovery = BackendDiscovery::Srv;
             } else {
@@ -110,6 +111,8 @@ std::optional<PoolConfig> readPool(JsonObjectReader &object, const ProxyConfig &
     const bool healthCheckValid = readPoolHealthCheck(object, pool.healthCheck, topLevel.healthCheckValid);
     pool.circuitBreaker = top.circuitBreaker;
     readPoolCircuitBreaker(object, pool.circuitBreaker);
+    pool.transport = top.transport;
+    readTransport(object, pool.transport);
 
     pool.policy = top.defaultPolicy();
     readRetries(object, pool.policy.retries);

@@ -47,7 +47,7 @@ QString BackendConfig::url() const
         authorityHost.replace(u'%', u"%25"_s); // an IPv6 zone, RFC 6874
         authorityHost = u'[' + authorityHost + u']';
     }
-    return u"http://" + authorityHost + u':' + QString::number(port);
+    return (https ? u"https://"_s : u"http://"_s) + authorityHost + u':' + QString::number(port);
 }
 
 int ProxyConfig::effectiveWorkers() const
@@ -57,14 +57,26 @@ int ProxyConfig::effectiveWorkers() const
     return std::max(1, QThread::idealThreadCount());
 }
 
+void ProxyConfig::applyTransports()
+{
+    for (BackendConfig &backend : backends)
+        backend.transport = transport;
+    for (PoolConfig &pool : pools) {
+        for (BackendConfig &backend : pool.backends)
+            backend.transport = pool.transport;
+    }
+}
+
 BackendConfig ProxyConfig::withPoolSettings(BackendConfig backend, const QString &pool) const
 {
     backend.healthCheck = healthCheck;
     backend.circuitBreaker = circuitBreaker;
+    backend.transport = transport;
     for (const PoolConfig &candidate : pools) {
         if (candidate.name == pool) {
             backend.healthCheck = candidate.healthCheck;
             backend.circuitBreaker = candidate.circuitBreaker;
+            backend.transport = candidate.transport;
         }
     }
     return backend;
@@ -90,6 +102,7 @@ QList<PoolConfig> ProxyConfig::effectivePools() const
     pool.backends = backends;
     pool.healthCheck = healthCheck;
     pool.circuitBreaker = circuitBreaker;
+    pool.transport = transport;
     pool.policy = defaultPolicy();
     return {pool};
 }

@@ -35,6 +35,7 @@ struct ProxyConfig
     BalancingConfig balancing;
     HealthCheckConfig healthCheck;       // the pool's defaults, copied into each backend
     CircuitBreakerConfig circuitBreaker; // the pool's defaults, copied into each backend
+    UpstreamTransport transport;         // "tls", "send_proxy": the pool's defaults, copied into each backend
     OutlierDetectionConfig outlierDetection;
     RetryConfig retries;
     Timeouts timeouts;
@@ -63,8 +64,10 @@ struct ProxyConfig
 
     int effectiveWorkers() const;
     bool hasTlsListener() const;
-    // backend with its pool's health check and circuit breaker (the top-level pool's when pool is empty),
-    // for a backend that has no settings of its own (one the admin API adds, the demo's).
+    // Copies each pool's transport (the top level's for the top-level backends) into its backends.
+    void applyTransports();
+    // backend with its pool's health check, circuit breaker and transport (the top-level pool's when pool is
+    // empty), for a backend that has no settings of its own (one the admin API adds, the demo's).
     BackendConfig withPoolSettings(BackendConfig backend, const QString &pool = {}) const;
     friend bool operator==(const ProxyConfig &, const ProxyConfig &) = default;
 };

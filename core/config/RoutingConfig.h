@@ -31,6 +31,7 @@ struct PoolConfig
     QList<BackendConfig> backends;       // health check and circuit breaker already resolved
     HealthCheckConfig healthCheck;       // the pool's defaults, copied into each backend
     CircuitBreakerConfig circuitBreaker; // the pool's defaults, copied into each backend
+    UpstreamTransport transport;         // "tls", "send_proxy": copied into each backend
     RequestPolicy policy;
     friend bool operator==(const PoolConfig &, const PoolConfig &) = default;
 };

@@ -12,7 +12,7 @@ QByteArray authorityOf(const BackendConfig &config)
 {
     const bool v6 = config.host.contains(u':');
     QByteArray authority = v6 ? "[" + config.host.toUtf8() + "]" : config.host.toUtf8();
-    if (config.port != 80)
+    if (config.port != (config.https ? 443 : 80))
         authority += ":" + QByteArray::number(config.port);
     return authority;
 }

@@ -83,8 +83,7 @@ void addRuntimeBackends(const ProxyConfig &config, const RuntimeState &saved, co
         }
         BackendConfig backend;
         backend.name = running.name;
-        backend.host = endpoint.value.host;
-        backend.port = endpoint.value.port;
+        applyEndpoint(backend, endpoint.value);
         backend.weight = running.weight;
         pool->backends.append(config.withPoolSettings(backend, pool->name));
         merged.adminStates.insert(running.name, running.adminState);

@@ -34,6 +34,9 @@ QList<BackendConfig> expandDiscovered(const BackendConfig &discovered,
         QHostAddress address = found.address;
         address.setScopeId(QString()); // a link-local answer's zone is this host's, never DNS's
         backend.host = address.toString();
+        // The certificate names the host, not the address it resolved to.
+        if (backend.https && !fromSrv && backend.transport.tls.serverName.isEmpty())
+            backend.transport.tls.serverName = discovered.host;
         QString addressName = backend.host;
         addressName.replace(u':', u'.');
         backend.name = discovered.name + u'-' + addressName;

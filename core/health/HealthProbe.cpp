@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "HealthProbe.h"
 
+#include "proxy/BackendSocket.h"
+
 #include <QTcpSocket>
 
 using namespace Qt::StringLiterals;
@@ -58,6 +60,9 @@ void HealthProbe::buildRequest()
     const QByteArray path = check.path.toUtf8();
     const QByteArray host = check.host.isEmpty() ? m_target.authority : check.host.toUtf8();
     m_isHead = method == "HEAD";
+    const std::optional<ProxyProtocolVersion> proxyVersion =
+        proxyProtocolVersion(m_target.transport.sendProxy);
+    m_proxyHeader = proxyVersion ? localProxyHeader(*proxyVersion) : QByteArray();
     m_expectBody = check.expectBody.toUtf8();
     m_request.clear();
     if (!isSafeToken(method) || !isSafeToken(path) || !isSafeToken(host))
@@ -116,7 +121,8 @@ void HealthProbe::connectFresh()
     m_reused = false;
     m_parser = std::make_unique<ResponseParser>(static_cast<ResponseParserHandler &>(*this));
     m_parser->setExpectNoBody(m_isHead);
-    m_socket = new QTcpSocket(this);
+    m_socket = makeBackendSocket(m_target.https, m_target.host, m_target.transport.tls).release();
+    m_socket->setParent(this);
     connect(m_socket, &QTcpSocket::connected, this, &HealthProbe::onConnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &HealthProbe::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, &HealthProbe::onPeerClosed);
@@ -139,6 +145,8 @@ void HealthProbe::dropConnection()
 void HealthProbe::onConnected()
 {
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    // Over TLS the request waits in the socket until the handshake is done.
+    startBackendSession(*m_socket, m_proxyHeader);
     m_socket->write(m_request);
 }
 

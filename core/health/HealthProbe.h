@@ -21,8 +21,10 @@ namespace fulcrum {
 //
 // The connection is kept between probes while the backend allows it (HTTP/1.1 keep-alive, no
 // "Connection: close", no stray bytes), so a steady backend sees one connection and one request per
-// interval. A kept connection the backend closed in the meantime (its keep-alive timeout racing the
-// next probe) is not held against it: the probe is sent once more on a fresh connection.
+// interval. An https:// backend is probed over TLS, verified as its traffic is; a pool that sends the
+// PROXY protocol has each probe connection start with a header that names no client (as HAProxy's
+// check-send-proxy does). A kept connection the backend closed in the meantime (its keep-alive timeout racing
+// the next probe) is not held against it: the probe is sent once more on a fresh connection.
 class HealthProbe final : public QObject, private ResponseParserHandler
 {
     Q_OBJECT
@@ -64,8 +66,9 @@ private:
     void onResponseComplete() override;
 
     HealthTarget m_target;
-    QByteArray m_request;    // empty when the settings cannot make a safe request
-    QByteArray m_expectBody; // UTF-8 of the expected substring; empty: not checked
+    QByteArray m_request;     // empty when the settings cannot make a safe request
+    QByteArray m_proxyHeader; // what each new connection starts with; empty: nothing
+    QByteArray m_expectBody;  // UTF-8 of the expected substring; empty: not checked
     bool m_isHead = false;
 
     QTcpSocket *m_socket = nullptr;           // the current connection; replaced, never reconnected

@@ -12,7 +12,8 @@ QList<HealthTarget> healthTargetsOf(const BackendTable &table)
         if (!backend.config.healthCheck.enabled)
             continue;
         targets.append({backend.config.name, backend.address, backend.config.port, backend.authority,
-                        backend.config.healthCheck});
+                        backend.config.healthCheck, backend.config.https, backend.config.host,
+                        backend.config.transport});
     }
     return targets;
 }

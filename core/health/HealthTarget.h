@@ -21,6 +21,10 @@ struct HealthTarget
     quint16 port = 0;
     QByteArray authority; // "host:port": the probe's Host unless the check sets one
     HealthCheckConfig check;
+    // How the probe connects, as the backend's traffic does: TLS for https://, the pool's PROXY protocol.
+    bool https = false;
+    QString host; // as configured: the default TLS server name
+    UpstreamTransport transport;
 
     friend bool operator==(const HealthTarget &, const HealthTarget &) = default;
 };

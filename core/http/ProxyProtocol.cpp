@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ProxyProtocol.h"
 
+#include "ProxyProtocolFormat.h"
+
 #include <QList>
 
 #include <algorithm>
@@ -8,19 +10,7 @@
 namespace fulcrum {
 
 namespace {
-constexpr QByteArrayView kV1Prefix = "PROXY ";
-constexpr char kV2SignatureBytes[] = {'\r', '\n', '\r', '\n', '\0', '\r', '\n', 'Q', 'U', 'I', 'T', '\n'};
-constexpr QByteArrayView kV2Signature(kV2SignatureBytes, sizeof kV2SignatureBytes);
-constexpr qsizetype kV2FixedBytes = 16; // signature, version and command, family, length
-
-constexpr quint8 kV2Version = 0x20;
-constexpr quint8 kV2CommandLocal = 0x00;
-constexpr quint8 kV2CommandProxy = 0x01;
-constexpr quint8 kV2Unspecified = 0x00;
-constexpr quint8 kV2Tcp4 = 0x11;
-constexpr quint8 kV2Tcp6 = 0x21;
-constexpr qsizetype kV2Tcp4AddressBytes = 12;
-constexpr qsizetype kV2Tcp6AddressBytes = 36;
+using namespace proxyprotocol;
 
 bool isPrefixOf(QByteArrayView start, QByteArrayView whole)
 {

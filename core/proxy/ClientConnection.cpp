@@ -2,7 +2,9 @@
 #include "ClientConnection.h"
 
 #include "balancing/StickySession.h"
+#include "http/ProxyHeaderWriter.h"
 #include "http/RequestId.h"
+#include "proxy/BackendSocket.h"
 #include "proxy/ClientAddress.h"
 #include "proxy/RetryPolicy.h"
 #include "proxy/Worker.h"
@@ -54,7 +56,7 @@ ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, ListenerT
     m_socket.setSocketDescriptor(descriptor);
     m_socket.setReadBufferSize(kClientReadBuffer);
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    setPeer(m_socket.peerAddress());
+    setPeer(m_socket.peerAddress(), m_socket.peerPort());
     if (expectProxyHeader) {
         m_proxyHeader = std::make_unique<ProxyHeaderParser>();
         // Refused once the worker has taken the connection in, which happens after this constructor.
@@ -78,9 +80,10 @@ ClientConnection::~ClientConnection()
         m_upstream->close();
 }
 
-void ClientConnection::setPeer(const QHostAddress &peer)
+void ClientConnection::setPeer(const QHostAddress &peer, quint16 port)
 {
     m_peer = peer;
+    m_peerPort = port;
     m_peerAddress = addressText(peer);
     m_peerTrusted = isInAnyRange(m_worker.config().trustedProxies, peer);
     m_client = peer;
@@ -102,7 +105,7 @@ bool ClientConnection::consumeProxyHeader(const char *&data, qsizetype &length, 
         return false;
     case ProxyHeaderParser::State::Done:
         if (m_proxyHeader->source())
-            setPeer(*m_proxyHeader->source());
+            setPeer(*m_proxyHeader->source(), m_proxyHeader->sourcePort());
         m_proxyHeader.reset();
         break;
     }
@@ -524,10 +527,12 @@ void ClientConnection::releasePendingSlot()
 void ClientConnection::startUpstream(bool allowPooled)
 {
     const Backend &backend = m_table->at(m_backendIndex);
+    const QByteArray proxyHeader = upstreamProxyHeader(backend);
     UpstreamConnection *connection =
-        allowPooled ? m_worker.pool().take(backend, m_request.framing != BodyFraming::None) : nullptr;
+        allowPooled ? m_worker.pool().take(backend, m_request.framing != BodyFraming::None, proxyHeader)
+                    : nullptr;
     if (connection == nullptr) {
-        connection = m_worker.pool().open(backend, m_worker.scratch(), m_worker.scratchSize());
+        connection = m_worker.pool().open(backend, proxyHeader, m_worker.scratch(), m_worker.scratchSize());
         backendCounters()->connectionsOpened.add();
         m_backendRuntime->pendingRequests.fetch_add(1, std::memory_order_relaxed);
         m_holdsPendingSlot = true;
@@ -541,6 +546,17 @@ void ClientConnection::startUpstream(bool allowPooled)
     // What of the body already went to a failed attempt goes again, from the copy kept for retries.
     if (!m_replayBody.isEmpty())
         connection->send(m_replayBody);
+}
+
+QByteArray ClientConnection::upstreamProxyHeader(const Backend &backend) const
+{
+    const std::optional<ProxyProtocolVersion> version =
+        proxyProtocolVersion(backend.config.transport.sendProxy);
+    if (!version)
+        return {};
+    // X-Forwarded-For names no port: a client resolved from it is sent with port 0.
+    const quint16 clientPort = m_client == m_peer ? m_peerPort : 0;
+    return proxyHeader(*version, {m_client, clientPort, m_socket.localAddress(), m_socket.localPort()});
 }
 
 void ClientConnection::sendToUpstream(const char *data, qsizetype length)

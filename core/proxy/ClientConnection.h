@@ -73,7 +73,7 @@ private:
     // redirect-https: the request is answered with a redirect, whatever it asks for.
     void redirectToHttps();
     // The connection's peer: the TCP peer, or the client a PROXY header named.
-    void setPeer(const QHostAddress &peer);
+    void setPeer(const QHostAddress &peer, quint16 port);
     // Takes the PROXY header's bytes from the front of data; false when the connection was refused.
     bool consumeProxyHeader(const char *&data, qsizetype &length, qsizetype &consumed);
     // A PROXY header was missing, malformed or from an untrusted peer: no HTTP is spoken, the connection
@@ -128,6 +128,9 @@ private:
     bool tryRetry(AttemptFailure failure, int status, const QByteArray &reason);
     void retryNow();
     void startUpstream(bool allowPooled);
+    // The PROXY header a connection to backend starts with (empty when its pool sends none): the client
+    // the request was resolved to, and the address it connected to.
+    QByteArray upstreamProxyHeader(const Backend &backend) const;
     void sendToUpstream(const char *data, qsizetype length);
     void answerLocally(int status, QByteArray reason, int retryAfterSeconds = 0);
     // The last attempt failed and no retry is left or allowed: the client gets that failure (502, 503, 504).
@@ -159,6 +162,7 @@ private:
     const quint16 m_redirectHttpsPort;
     QHostAddress m_peer;
     QByteArray m_peerAddress; // m_peer as text
+    quint16 m_peerPort = 0;
     bool m_peerTrusted = false;
     QHostAddress m_client;      // of the current request: what the rate limit counts
     QByteArray m_clientAddress; // m_client as text

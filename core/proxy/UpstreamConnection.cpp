@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "UpstreamConnection.h"
 
+#include "BackendSocket.h"
+
+#include <QSslSocket>
+
 #include <cerrno>
 #include <sys/socket.h>
 
@@ -11,13 +15,22 @@ namespace {
 constexpr qint64 kWriteLowWater = 64 * 1024;
 } // namespace
 
-UpstreamConnection::UpstreamConnection(const Backend &backend, char *scratch, qsizetype scratchSize,
-                                       QObject *parent)
-    : QObject(parent), m_parser(*this), m_runtime(backend.runtime), m_address(backend.address),
-      m_port(backend.config.port), m_scratch(scratch), m_scratchSize(scratchSize)
+UpstreamConnection::UpstreamConnection(const Backend &backend, const QByteArray &proxyHeader, char *scratch,
+                                       qsizetype scratchSize, QObject *parent)
+    : QObject(parent), m_socketOwner(makeBackendSocket(backend.config.https, backend.config.host,
+                                                       backend.config.transport.tls)),
+      m_socket(*m_socketOwner), m_tlsSocket(qobject_cast<QSslSocket *>(m_socketOwner.get())), m_parser(*this),
+      m_runtime(backend.runtime), m_address(backend.address), m_port(backend.config.port),
+      m_https(backend.config.https), m_transport(backend.config.transport), m_proxyHeader(proxyHeader),
+      m_scratch(scratch), m_scratchSize(scratchSize)
 {
     m_runtime->openConnections.fetch_add(1, std::memory_order_relaxed);
-    connect(&m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
+    connect(&m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onTcpConnected);
+    if (m_tlsSocket != nullptr) {
+        connect(m_tlsSocket, &QSslSocket::encrypted, this, &UpstreamConnection::onConnected);
+        // Plain text handed to TLS counts as written before it leaves: the encrypted side says when it has.
+        connect(m_tlsSocket, &QSslSocket::encryptedBytesWritten, this, &UpstreamConnection::onBytesWritten);
+    }
     connect(&m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
     connect(&m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
     connect(&m_socket, &QTcpSocket::errorOccurred, this, &UpstreamConnection::onSocketError);
@@ -34,7 +47,10 @@ UpstreamConnection::~UpstreamConnection()
 void UpstreamConnection::connectToBackend()
 {
     m_inConnectToHost = true;
-    m_socket.connectToHost(m_address, m_port, QIODevice::ReadWrite | QIODevice::Unbuffered);
+    // QSslSocket decrypts into its read buffer, which an unbuffered device would never read from.
+    m_socket.connectToHost(m_address, m_port,
+                           m_tlsSocket != nullptr ? QIODevice::ReadWrite
+                                                  : QIODevice::ReadWrite | QIODevice::Unbuffered);
     m_inConnectToHost = false;
 }
 
@@ -70,7 +86,13 @@ void UpstreamConnection::send(const char *data, qsizetype length)
 
 qint64 UpstreamConnection::bytesToWrite() const
 {
-    return m_pending.size() + m_socket.bytesToWrite();
+    const qint64 encrypted = m_tlsSocket != nullptr ? m_tlsSocket->encryptedBytesToWrite() : 0;
+    return m_pending.size() + m_socket.bytesToWrite() + encrypted;
+}
+
+bool UpstreamConnection::matchesTransport(const BackendConfig &backend) const
+{
+    return m_https == backend.https && m_transport == backend.transport;
 }
 
 void UpstreamConnection::setReadingPaused(bool paused)
@@ -101,10 +123,16 @@ bool UpstreamConnection::peerHasClosed() const
     return peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+void UpstreamConnection::onTcpConnected()
+{
+    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (startBackendSession(m_socket, m_proxyHeader))
+        onConnected();
+}
+
 void UpstreamConnection::onConnected()
 {
     m_everConnected = true;
-    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (!m_pending.isEmpty()) {
         m_socket.write(m_pending);
         m_pending.clear();
@@ -127,8 +155,9 @@ void UpstreamConnection::onReadyRead()
         const qint64 received = m_socket.read(m_scratch, m_scratchSize);
         if (received == 0) {
             // An unbuffered socket can report the backend's FIN as a readable event whose read
-            // yields nothing, so an empty first read asks the kernel whether the peer is gone.
-            if (!readAny && peerHasClosed())
+            // yields nothing, so an empty first read asks the kernel whether the peer is gone. A TLS
+            // socket's empty buffer says nothing of the kernel's; it reports the close itself.
+            if (!readAny && m_tlsSocket == nullptr && peerHasClosed())
                 onDisconnected();
             return;
         }
@@ -190,7 +219,17 @@ void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
         Q_EMIT closedWhileIdle(this);
         return;
     }
-    fail(m_everConnected ? UpstreamError::Reset : UpstreamError::Connect, m_socket.errorString().toUtf8());
+    if (m_everConnected) {
+        fail(UpstreamError::Reset, m_socket.errorString().toUtf8());
+        return;
+    }
+    // Before the connection is ready, a TLS error is the handshake's: a certificate that did not verify,
+    // or a backend that does not speak TLS.
+    const bool duringHandshake =
+        m_tlsSocket != nullptr && m_socket.state() == QAbstractSocket::ConnectedState;
+    const QByteArray reason = m_socket.errorString().toUtf8();
+    const bool tlsFailure = duringHandshake || error == QAbstractSocket::SslHandshakeFailedError;
+    fail(UpstreamError::Connect, tlsFailure ? QByteArray("TLS handshake failed: " + reason) : reason);
 }
 
 void UpstreamConnection::onDisconnected()
@@ -204,6 +243,10 @@ void UpstreamConnection::onDisconnected()
     m_reusable = false;
     if (m_responseBytes > 0 && m_parser.finish() == MessageParser::Progress::MessageComplete) {
         m_handler->onUpstreamResponseComplete();
+        return;
+    }
+    if (!m_everConnected) {
+        fail(UpstreamError::Connect, QByteArray("TLS handshake failed: backend closed the connection"));
         return;
     }
     fail(UpstreamError::Reset, m_responseBytes > 0

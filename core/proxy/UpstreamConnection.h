@@ -7,6 +7,10 @@
 #include <QObject>
 #include <QTcpSocket>
 
+#include <memory>
+
+class QSslSocket;
+
 namespace fulcrum {
 
 class UpstreamExchangeHandler
@@ -25,14 +29,19 @@ public:
 };
 
 // One connection to a backend. Leased to a client connection for one exchange at a time and parked
-// in the worker's pool between exchanges. The socket is unbuffered (Qt honours that for
+// in the worker's pool between exchanges. A plain socket is unbuffered (Qt honours that for
 // connectToHost): reads go straight from the kernel into the parser, and a paused reader leaves data
-// in the kernel, which is the back-pressure towards the backend.
+// in the kernel, which is the back-pressure towards the backend. A TLS socket cannot be unbuffered (Qt
+// decrypts into its own buffer), so its buffers are bounded instead (BackendSocket.cpp). With a PROXY
+// header, the connection is the client's that the header names: the pool only hands it out again for
+// the same header.
 class UpstreamConnection final : public QObject, private ResponseParserHandler
 {
     Q_OBJECT
 public:
-    UpstreamConnection(const Backend &backend, char *scratch, qsizetype scratchSize, QObject *parent);
+    // proxyHeader (empty: none) goes first on the connection, before any TLS handshake.
+    UpstreamConnection(const Backend &backend, const QByteArray &proxyHeader, char *scratch,
+                       qsizetype scratchSize, QObject *parent);
     ~UpstreamConnection() override;
 
     void connectToBackend();
@@ -47,12 +56,19 @@ public:
     // delivered yet); costs one system call.
     bool peerHasClosed() const;
 
-    bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+    // Ready for HTTP: the TCP connection up and, for TLS, the handshake done.
+    bool isConnected() const
+    {
+        return m_everConnected && m_socket.state() == QAbstractSocket::ConnectedState;
+    }
     bool isReusable() const { return m_reusable && isConnected() && m_pending.isEmpty(); }
     bool wasReused() const { return m_exchanges > 1; }
     bool hasResponseBytes() const { return m_responseBytes > 0; }
     const QHostAddress &address() const { return m_address; }
     quint16 port() const { return m_port; }
+    const QByteArray &proxyHeader() const { return m_proxyHeader; }
+    // Whether the connection was set up as backend asks now (scheme, TLS settings, PROXY protocol).
+    bool matchesTransport(const BackendConfig &backend) const;
     BackendRuntime *runtime() const { return m_runtime.get(); }
     qint64 idleSinceMs() const { return m_idleSinceMs; }
     void setIdleSince(qint64 ms) { m_idleSinceMs = ms; }
@@ -62,6 +78,7 @@ Q_SIGNALS:
     void closedWhileIdle(fulcrum::UpstreamConnection *connection);
 
 private:
+    void onTcpConnected();
     void onConnected();
     void onReadyRead();
     void onBytesWritten();
@@ -73,11 +90,16 @@ private:
     void onResponseBody(const char *data, qsizetype length) override;
     void onResponseComplete() override;
 
-    QTcpSocket m_socket;
+    std::unique_ptr<QTcpSocket> m_socketOwner;
+    QTcpSocket &m_socket;
+    QSslSocket *m_tlsSocket = nullptr; // m_socket when the backend is https://
     ResponseParser m_parser;
     std::shared_ptr<BackendRuntime> m_runtime;
     QHostAddress m_address;
     quint16 m_port;
+    bool m_https;
+    UpstreamTransport m_transport;
+    QByteArray m_proxyHeader;
     QByteArray m_pending; // written before the connection was up
     UpstreamExchangeHandler *m_handler = nullptr;
     char *m_scratch;

@@ -12,14 +12,17 @@ UpstreamPool::~UpstreamPool()
     clear();
 }
 
-UpstreamConnection *UpstreamPool::take(const Backend &backend, bool verifyOpen)
+UpstreamConnection *UpstreamPool::take(const Backend &backend, bool verifyOpen, const QByteArray &proxyHeader)
 {
     auto it = m_idle.find(backend.runtime.get());
     if (it == m_idle.end())
         return nullptr;
     QList<UpstreamConnection *> &parked = it.value();
-    while (!parked.isEmpty()) {
-        UpstreamConnection *connection = parked.takeLast();
+    for (qsizetype i = parked.size() - 1; i >= 0; --i) {
+        UpstreamConnection *connection = parked.at(i);
+        if (connection->proxyHeader() != proxyHeader)
+            continue; // another client's
+        parked.removeAt(i);
         if (connection->isReusable() && connection->address() == backend.address &&
             connection->port() == backend.config.port && !(verifyOpen && connection->peerHasClosed()))
             return connection;
@@ -28,9 +31,10 @@ UpstreamConnection *UpstreamPool::take(const Backend &backend, bool verifyOpen)
     return nullptr;
 }
 
-UpstreamConnection *UpstreamPool::open(const Backend &backend, char *scratch, qsizetype scratchSize)
+UpstreamConnection *UpstreamPool::open(const Backend &backend, const QByteArray &proxyHeader, char *scratch,
+                                       qsizetype scratchSize)
 {
-    auto *connection = new UpstreamConnection(backend, scratch, scratchSize, parent());
+    auto *connection = new UpstreamConnection(backend, proxyHeader, scratch, scratchSize, parent());
     connect(connection, &UpstreamConnection::closedWhileIdle, this, &UpstreamPool::forget);
     connection->connectToBackend();
     return connection;
@@ -50,6 +54,10 @@ void UpstreamPool::release(UpstreamConnection *connection, qint64 nowMs)
 
 bool UpstreamPool::hasIdle(const Backend &backend) const
 {
+    // A parked send_proxy connection serves its own client only, so it promises nothing to the next
+    // request: the circuit breaker counts on a new connection.
+    if (backend.config.transport.sendProxy != SendProxy::Off)
+        return false;
     const auto it = m_idle.constFind(backend.runtime.get());
     return it != m_idle.cend() && !it.value().isEmpty();
 }
@@ -84,7 +92,8 @@ void UpstreamPool::retainOnly(const PoolTables &tables)
         for (qsizetype i = parked.size() - 1; i >= 0; --i) {
             UpstreamConnection *connection = parked.at(i);
             if (current == nullptr || connection->address() != current->address ||
-                connection->port() != current->config.port) {
+                connection->port() != current->config.port ||
+                !connection->matchesTransport(current->config)) {
                 parked.removeAt(i);
                 connection->close();
             }

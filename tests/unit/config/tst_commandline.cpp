@@ -345,8 +345,8 @@ void TestCommandLine::invalidFlags_data()
     // --backend
     row("backend port too big", argv({"--backend", "http://x:99999"}), "--backend", "http://x:99999",
         "port must be 1..65535");
-    row("backend https", argv({"--backend", "https://x"}), "--backend", "https://x",
-        "https backends are not supported");
+    row("backend https port 0", argv({"--backend", "https://x:0"}), "--backend", "https://x:0",
+        "port must be 1..65535");
     row("backend no scheme", argv({"--backend", "x:80"}), "--backend", "x:80", "must start with http://");
     row("backend path", argv({"--backend", "http://x/app"}), "--backend", "http://x/app",
         "path must be empty");
@@ -595,6 +595,10 @@ void TestCommandLine::helpTextListsEveryFlag()
                                 u"--health-check <PATH>"_s,
                                 u"--panic-mode <fail-closed|fail-open>"_s,
                                 u"--retries <N>"_s,
+                                u"--backend-ca <FILE>"_s,
+                                u"--backend-tls-no-verify"_s,
+                                u"--backend-sni <NAME>"_s,
+                                u"--send-proxy <v1|v2>"_s,
                                 u"--rate-limit <RATE/s|RATE/m[,burst=N]>"_s,
                                 u"--max-connections <N>"_s,
                                 u"--max-connections-per-client <N>"_s,

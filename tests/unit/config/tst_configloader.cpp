@@ -574,7 +574,7 @@ void TestConfigLoader::invalidFields_data()
     row("backend url not string", R"("backends": [{"url": 80}])", "backends[0].url", "80",
         "must be a string, not a number");
     urlRow("url without scheme", "127.0.0.1:9001", "must start with http://");
-    urlRow("url https", "https://a", "https backends are not supported");
+    urlRow("url https port 0", "https://a:0", "port must be 1..65535");
     urlRow("url other scheme", "ftp://a", "scheme must be http://");
     urlRow("url empty host", "http://", "missing host");
     urlRow("url empty host with port", "http://:80", "missing host");
@@ -989,7 +989,7 @@ void TestConfigLoader::multipleErrorsAreCollected()
     const ConfigLoadResult result = ConfigLoader::loadJson(doc(R"(
         "listen": ["127.0.0.1:80", "nonsense"],
         "workers": 99,
-        "backends": [{"url": "http://ok"}, {"url": "https://bad"}, {"url": "http://ok2", "weight": 5000},
+        "backends": [{"url": "http://ok"}, {"url": "ftp://bad"}, {"url": "http://ok2", "weight": 5000},
                      {"url": "http://ok3", "slow_start_ms": -5}],
         "strategy": "fastest",
         "sticky_cookie": {"name": "a b"},

@@ -824,8 +824,8 @@ void TestConfigRouting::invalidConfig_data()
     pools("pool without backends", R"([{"name": "p"}])", "pools[0].backends", kNoValue, "is required");
     pools("pool backends not an array", R"([{"name": "p", "backends": {}}])", "pools[0].backends", "{}",
           "must be an array of objects, not an object");
-    pools("pool backend url", R"([{"name": "p", "backends": [{"url": "https://a"}]}])",
-          "pools[0].backends[0].url", "https://a", "https backends are not supported");
+    pools("pool backend url", R"([{"name": "p", "backends": [{"url": "https://a/x"}]}])",
+          "pools[0].backends[0].url", "https://a/x", "path must be empty");
     pools(
         "duplicate backend in a pool",
         R"([{"name": "p", "backends": [{"name": "a", "url": "http://a"}, {"name": "a", "url": "http://b"}]}])",
