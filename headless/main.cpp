@@ -50,6 +50,7 @@ void warnAboutRestartOnlyChanges(const ProxyConfig &running, const ProxyConfig &
     const Timeouts &after = loaded.timeouts;
     if (before.clientHeaderMs != after.clientHeaderMs || before.clientIdleMs != after.clientIdleMs ||
         before.upstreamIdleMs != after.upstreamIdleMs || before.drainMs != after.drainMs ||
+        before.tunnelIdleMs != after.tunnelIdleMs ||
         running.limits.maxHeaderBytes != loaded.limits.maxHeaderBytes ||
         running.limits.maxRequestTargetBytes != loaded.limits.maxRequestTargetBytes ||
         running.limits.upstreamIdlePerBackend != loaded.limits.upstreamIdlePerBackend)

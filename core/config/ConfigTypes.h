@@ -195,6 +195,7 @@ struct Timeouts
     int upstreamResponseMs = 60'000; // between request sent and response head / between body reads, else 504
     int upstreamIdleMs = 60'000;     // idle pooled upstream connection is closed after this
     int drainMs = 30'000;            // SIGTERM: in-flight requests get this long to finish
+    int tunnelIdleMs = 3'600'000;    // a tunnel (an upgraded connection) with no byte either way is closed
     friend bool operator==(const Timeouts &, const Timeouts &) = default;
 };
 

@@ -63,6 +63,7 @@ constexpr TimeoutField kTimeoutFields[] = {
     {"upstream_response_ms"_L1, &Timeouts::upstreamResponseMs, false},
     {"upstream_idle_ms"_L1, &Timeouts::upstreamIdleMs, true},
     {"drain_ms"_L1, &Timeouts::drainMs, true},
+    {"tunnel_idle_ms"_L1, &Timeouts::tunnelIdleMs, true},
 };
 
 } // namespace

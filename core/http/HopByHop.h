@@ -15,6 +15,8 @@ public:
     explicit HopByHopFilter(const HttpHeaders &headers);
 
     bool isHopByHop(QByteArrayView name) const;
+    // Connection lists this option (a lowercase name), e.g. "upgrade" or "close".
+    bool hasConnectionOption(QByteArrayView option) const { return m_connectionTokens.contains(option); }
 
 private:
     QByteArrayList m_connectionTokens;

@@ -26,6 +26,9 @@ struct RequestHead
     bool keepAlive = true;
     bool expectContinue = false;
     bool isHead = false;
+    // The Upgrade header's value when the request asks to switch protocols (Connection: upgrade, no
+    // body); empty otherwise, and then Upgrade is dropped like any hop-by-hop header.
+    QByteArray upgrade;
 };
 
 struct ResponseHead

@@ -179,8 +179,9 @@ int MessageParser::onHeadersCompleteThunk(llhttp_t *p)
 {
     MessageParser *parser = self(p);
     parser->m_headComplete = true;
-    // Upgrade and Connection: upgrade are hop-by-hop and stripped before forwarding, so the message
-    // stays plain HTTP; clearing the flag keeps llhttp from handing the rest of the stream over.
+    // Whether a connection leaves HTTP is the proxy's decision (a backend's 101 to an upgrade request,
+    // see ResponseParser), not the mere presence of Upgrade: clearing the flag keeps llhttp parsing,
+    // and the pause after every message stops it at the head where the other protocol begins.
     p->upgrade = 0;
     return parser->onHeadersComplete(p, std::move(parser->m_headers));
 }

@@ -54,6 +54,10 @@ void upstreamRequestHead(QByteArray &out, const RequestHead &head, const Forward
     if (!head.host.isEmpty())
         appendHeader(out, "X-Forwarded-Host", head.host);
     appendHeader(out, "X-Request-ID", forwarding.requestId);
+    if (!head.upgrade.isEmpty()) {
+        appendHeader(out, "Connection", "upgrade");
+        appendHeader(out, "Upgrade", head.upgrade);
+    }
     if (head.framing == BodyFraming::ContentLength)
         appendNumber(out, "Content-Length", head.contentLength);
     else if (head.framing == BodyFraming::Chunked)
@@ -107,6 +111,18 @@ void interimResponseHead(QByteArray &out, const ResponseHead &head)
     out.append(head.reason.isEmpty() ? reasonPhrase(head.status) : QByteArrayView(head.reason))
         .append("\r\n");
     appendEndToEndHeaders(out, head.headers, &isRewrittenInResponse);
+    out.append("\r\n");
+}
+
+void switchingProtocolsHead(QByteArray &out, const ResponseHead &head, QByteArrayView requestId)
+{
+    out.append("HTTP/1.1 101 ");
+    out.append(head.reason.isEmpty() ? reasonPhrase(101) : QByteArrayView(head.reason)).append("\r\n");
+    appendEndToEndHeaders(out, head.headers, &isRewrittenInResponse);
+    appendHeader(out, "X-Request-ID", requestId);
+    appendHeader(out, "Connection", "upgrade");
+    if (const QByteArray protocol = head.headers.value("upgrade"); !protocol.isEmpty())
+        appendHeader(out, "Upgrade", protocol);
     out.append("\r\n");
 }
 

@@ -36,6 +36,8 @@ void upstreamRequestHead(QByteArray &out, const RequestHead &head, const Forward
 void clientResponseHead(QByteArray &out, const ResponseHead &head, ClientBodyFraming framing,
                         QByteArrayView requestId, bool keepAlive, int clientVersionMinor);
 void interimResponseHead(QByteArray &out, const ResponseHead &head);
+// A backend's 101 to an upgrade request: its Upgrade and Connection go to the client too.
+void switchingProtocolsHead(QByteArray &out, const ResponseHead &head, QByteArrayView requestId);
 // retryAfterSeconds, when positive, adds Retry-After (503s that expect to clear up).
 void errorResponse(QByteArray &out, int status, QByteArrayView reason, QByteArrayView requestId,
                    bool keepAlive, bool withBody = true, int retryAfterSeconds = 0);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RequestParser.h"
 
+#include "HopByHop.h"
+
 namespace fulcrum {
 
 RequestParser::RequestParser(const ParserLimits &limits, RequestParserHandler &handler)
@@ -99,6 +101,12 @@ int RequestParser::onHeadersComplete(llhttp_t *parser, HttpHeaders &&headers)
         return fail(413, "request body too large");
     m_head.keepAlive = llhttp_should_keep_alive(parser) != 0;
     m_head.isHead = parser->method == HTTP_HEAD;
+    // RFC 9110 §7.8: only HTTP/1.1 upgrades, and only when Connection names Upgrade. A request with a
+    // body is forwarded as a plain request: its body and the new protocol's first bytes could not be
+    // told apart if the backend switched before reading all of it.
+    if (m_head.versionMinor == 1 && m_head.framing == BodyFraming::None &&
+        HopByHopFilter(h).hasConnectionOption("upgrade"))
+        m_head.upgrade = h.value("upgrade").trimmed();
 
     m_handler.onRequestHead(m_head);
     return 0;

@@ -31,7 +31,8 @@ int ResponseParser::onHeadersComplete(llhttp_t *parser, HttpHeaders &&headers)
         return fail(502, "backend sent an unsupported HTTP version");
     if (m_head.status < 100 || m_head.status > 999)
         return fail(502, "backend sent an invalid status");
-    if (m_head.status == 101)
+    const bool switchesProtocols = m_head.status == 101;
+    if (switchesProtocols && !m_upgradeRequested)
         return fail(502, "backend switched protocols without being asked");
     m_head.versionMinor = parser->http_minor;
     if (m_head.headers.count("content-length") > 1)
@@ -41,11 +42,12 @@ int ResponseParser::onHeadersComplete(llhttp_t *parser, HttpHeaders &&headers)
                                   m_head.headers.value("transfer-encoding").trimmed().toLower() != "chunked"))
         return fail(502, "backend sent an unsupported Transfer-Encoding");
 
-    m_interim = m_head.isInformational();
-    const bool noBody = m_interim || m_expectNoBody || m_head.status == 204 || m_head.status == 304;
+    m_interim = m_head.isInformational() && !switchesProtocols;
+    const bool noBody =
+        m_head.isInformational() || m_expectNoBody || m_head.status == 204 || m_head.status == 304;
     m_head.framing = noBody ? BodyFraming::None : framingOf(parser);
     m_head.contentLength = parser->content_length;
-    m_head.keepAlive = llhttp_should_keep_alive(parser) != 0;
+    m_head.keepAlive = !switchesProtocols && llhttp_should_keep_alive(parser) != 0;
     m_handler.onResponseHead(m_head);
     return noBody ? 1 : 0;
 }

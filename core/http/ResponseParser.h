@@ -24,6 +24,9 @@ public:
 
     // The response answers a HEAD request: it has no body whatever its headers say.
     void setExpectNoBody(bool noBody) { m_expectNoBody = noBody; }
+    // The request asked to switch protocols: a 101 is its final response, and the parser stops right
+    // after its head, since what follows is no longer HTTP. Any other 101 is the backend's error.
+    void setUpgradeRequested(bool requested) { m_upgradeRequested = requested; }
 
 private:
     int onHeadersComplete(llhttp_t *parser, HttpHeaders &&headers) override;
@@ -35,6 +38,7 @@ private:
     ResponseParserHandler &m_handler;
     ResponseHead m_head;
     bool m_expectNoBody = false;
+    bool m_upgradeRequested = false;
     bool m_interim = false;
 };
 

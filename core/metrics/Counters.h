@@ -73,6 +73,10 @@ struct ListenerCounterSlot
     SlotCounter bytesFromClients;                // read from client connections
     SlotCounter bytesToClients;                  // written to client connections
     SlotGauge openConnections;
+    SlotCounter tunnels; // upgrades a backend accepted (101): connections turned into tunnels
+    SlotGauge openTunnels;
+    SlotCounter tunnelBytesFromClients; // the part of bytesFromClients carried by tunnels
+    SlotCounter tunnelBytesToClients;   // the part of bytesToClients carried by tunnels
 };
 
 } // namespace fulcrum

@@ -38,6 +38,10 @@ void readListenerCounters(const WorkerSlots<ListenerCounterSlot> &listeners, int
             snapshot.responsesByClass[c] += slot.responsesByClass[c].value();
         snapshot.bytesFromClients += slot.bytesFromClients.value();
         snapshot.bytesToClients += slot.bytesToClients.value();
+        snapshot.tunnels += slot.tunnels.value();
+        snapshot.openTunnels += slot.openTunnels.value();
+        snapshot.tunnelBytesFromClients += slot.tunnelBytesFromClients.value();
+        snapshot.tunnelBytesToClients += slot.tunnelBytesToClients.value();
     }
 }
 

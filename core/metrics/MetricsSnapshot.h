@@ -86,6 +86,10 @@ struct MetricsSnapshot
     std::array<quint64, 5> responsesByClass{}; // final responses clients got, 1xx..5xx, proxy's own included
     quint64 bytesFromClients = 0;
     quint64 bytesToClients = 0;
+    quint64 tunnels = 0; // connections a 101 turned into tunnels
+    qint64 openTunnels = 0;
+    quint64 tunnelBytesFromClients = 0; // included in bytesFromClients
+    quint64 tunnelBytesToClients = 0;   // included in bytesToClients
 
     // Sums of the backends' counters of the same name, taken from the very values in `backends`, plus
     // what backends removed since the start had counted (so that they never go down).

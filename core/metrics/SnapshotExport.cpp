@@ -208,6 +208,13 @@ constexpr ListenerTotal kListenerTotals[] = {
      total<&MetricsSnapshot::circuitOpen>},
     {"bytes_in", true, "Bytes read from client connections.", total<&MetricsSnapshot::bytesFromClients>},
     {"bytes_out", true, "Bytes written to client connections.", total<&MetricsSnapshot::bytesToClients>},
+    {"tunnels", true, "Client connections a backend's 101 turned into tunnels.",
+     total<&MetricsSnapshot::tunnels>},
+    {"open_tunnels", false, "Tunnels open now.", total<&MetricsSnapshot::openTunnels>},
+    {"tunnel_bytes_in", true, "Bytes relayed through tunnels from clients to backends; part of bytes_in.",
+     total<&MetricsSnapshot::tunnelBytesFromClients>},
+    {"tunnel_bytes_out", true, "Bytes relayed through tunnels from backends to clients; part of bytes_out.",
+     total<&MetricsSnapshot::tunnelBytesToClients>},
 };
 
 // ---- CSV ----

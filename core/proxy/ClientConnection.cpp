@@ -7,8 +7,10 @@
 #include "proxy/BackendSocket.h"
 #include "proxy/ClientAddress.h"
 #include "proxy/RetryPolicy.h"
+#include "proxy/Tunnel.h"
 #include "proxy/Worker.h"
 #include "routing/HeaderRewrite.h"
+#include "tls/TlsSocketIo.h"
 
 #include <QLoggingCategory>
 
@@ -75,6 +77,7 @@ ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, ListenerT
 
 ClientConnection::~ClientConnection()
 {
+    m_tunnel.reset(); // before the sockets it watches go
     m_socket.disconnect(this);
     if (m_upstream != nullptr)
         m_upstream->close();
@@ -257,50 +260,38 @@ qint64 ClientConnection::receive(char *buffer, qint64 capacity)
 
 qint64 ClientConnection::receiveTls(char *buffer, qint64 capacity)
 {
-    while (true) {
-        const qsizetype decrypted = m_tls->read(buffer, capacity);
-        if (decrypted != 0) {
-            if (decrypted < 0) {
-                qCDebug(lcClient, "TLS connection from %s failed: %s", m_peerAddress.constData(),
-                        m_tls->failure().constData());
-                sendTlsOutput(); // the alert that tells the client why
-                abortConnection();
-            }
-            return decrypted;
-        }
-        sendTlsOutput(); // handshake messages answer what was fed
-        // The buffer doubles as the landing place of the encrypted bytes, which are copied into TLS at once.
+    // A PROXY header comes in the clear, before the handshake; whatever follows it is TLS.
+    while (m_proxyHeader) {
         const qint64 received = m_socket.read(buffer, capacity);
         if (received <= 0)
             return 0;
         countBytesFromClient(received);
         const char *data = buffer;
         qsizetype length = received;
-        if (m_proxyHeader) {
-            qsizetype taken = 0;
-            if (!consumeProxyHeader(data, length, taken))
-                return -1;
-        }
+        qsizetype taken = 0;
+        if (!consumeProxyHeader(data, length, taken))
+            return -1;
         m_tls->feed(data, length);
     }
+    qint64 encrypted = 0;
+    const qint64 decrypted = readDecrypted(*m_tls, m_socket, buffer, capacity, &encrypted);
+    countBytesFromClient(encrypted);
+    if (decrypted < 0) {
+        qCDebug(lcClient, "TLS connection from %s failed: %s", m_peerAddress.constData(),
+                m_tls->failure().constData());
+        m_socket.flush(); // the alert, before the close
+        abortConnection();
+    }
+    return decrypted;
 }
 
 void ClientConnection::sendToClient(const QByteArray &bytes)
 {
-    if (!m_tls) {
+    if (!m_tls)
         m_socket.write(bytes);
-        return;
-    }
-    // Before the handshake finished (a timeout's 408) there is no way to say anything: the close says it.
-    if (m_tls->write(bytes.constData(), bytes.size()))
-        sendTlsOutput();
-}
-
-void ClientConnection::sendTlsOutput()
-{
-    const QByteArray records = m_tls->takeOutgoing();
-    if (!records.isEmpty())
-        m_socket.write(records);
+    else
+        // Before the handshake finished (a timeout's 408) there is no way to say anything: the close says it.
+        writeEncrypted(*m_tls, m_socket, bytes.constData(), bytes.size());
 }
 
 qint64 ClientConnection::bodyLimitFor(const RequestHead &head, qint64 configured)
@@ -542,6 +533,8 @@ void ClientConnection::startUpstream(bool allowPooled)
     }
     m_upstream = connection;
     connection->attach(this, m_request.isHead);
+    if (!m_request.upgrade.isEmpty())
+        connection->allowProtocolSwitch();
     connection->send(m_upstreamHead);
     // What of the body already went to a failed attempt goes again, from the copy kept for retries.
     if (!m_replayBody.isEmpty())
@@ -622,7 +615,7 @@ void ClientConnection::onRequestComplete()
 
 void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
 {
-    if (head.isInformational()) {
+    if (head.isInformational() && head.status != 101) {
         // Our own 100 Continue already went out; other interim responses are only for HTTP/1.1.
         if (head.status != 100 && m_request.versionMinor == 1)
             writer::interimResponseHead(m_out, head);
@@ -664,8 +657,11 @@ void ClientConnection::onUpstreamResponseHead(ResponseHead &head)
     if (!m_route.setCookie.isEmpty())
         head.headers.append("Set-Cookie", m_route.setCookie);
     applyHeaderRules(head.headers, m_route.route->config().responseHeaders);
-    writer::clientResponseHead(m_out, head, m_responseFraming, m_requestId, m_keepAlive,
-                               m_request.versionMinor);
+    if (head.status == 101) // the parser lets one through only for an upgrade request
+        writer::switchingProtocolsHead(m_out, head, m_requestId);
+    else
+        writer::clientResponseHead(m_out, head, m_responseFraming, m_requestId, m_keepAlive,
+                                   m_request.versionMinor);
     countResponseFromBackend(head.status);
     countResponseToClient(head.status);
 }
@@ -694,6 +690,10 @@ void ClientConnection::onUpstreamConnected()
 void ClientConnection::onUpstreamResponseComplete()
 {
     recordLatency(&BackendLatency::total, m_exchangeStartUs);
+    if (m_status == 101) {
+        startTunnel();
+        return;
+    }
     if (m_responseFraming == ClientBodyFraming::Chunked)
         writer::lastChunk(m_out);
     m_responseComplete = true;
@@ -972,7 +972,7 @@ void ClientConnection::shutdownWriteSide()
     if (m_tls && m_tls->isEstablished() && !m_tlsCloseSent) {
         m_tlsCloseSent = true;
         m_tls->close();
-        sendTlsOutput();
+        writeTlsOutput(*m_tls, m_socket);
         m_socket.flush();
         // The alert must reach the client before the FIN: once written, onClientBytesWritten comes back here.
         if (m_socket.bytesToWrite() > 0)
@@ -1014,6 +1014,10 @@ void ClientConnection::onClientDisconnected()
 
 void ClientConnection::checkDeadline(qint64 nowMs)
 {
+    if (m_tunnel) {
+        m_tunnel->checkDeadline(nowMs);
+        return;
+    }
     if (m_closed || nowMs < m_deadlineMs)
         return;
     if (m_proxyHeader) {
@@ -1059,6 +1063,33 @@ void ClientConnection::beginDrain()
     }
     if (!m_responseStarted)
         m_keepAlive = false;
+}
+
+void ClientConnection::startTunnel()
+{
+    flushClient(); // the 101 goes before anything the backend sent behind it
+    // The request is answered: the tunnel counts among the backend's open connections, not its requests.
+    releaseBackendSlot();
+    QByteArray fromBackend;
+    QAbstractSocket &backendSocket = m_upstream->handOverToTunnel(fromBackend);
+    // Whatever the client sent behind its request head already belongs to the new protocol.
+    const QByteArray fromClient = m_leftover.sliced(m_leftoverOffset);
+    m_leftover.clear();
+    m_leftoverOffset = 0;
+    m_socket.disconnect(this);
+    m_tunnel = std::make_unique<Tunnel>(m_worker, m_socket, m_tls.get(), backendSocket, backendCounters(),
+                                        [this] { endTunnel(); });
+    m_tunnel->start(fromClient, fromBackend);
+}
+
+void ClientConnection::endTunnel()
+{
+    // One access log line per tunnel, written at its end: its bytes and duration are known only then.
+    m_requestBodyBytes += m_tunnel->bytesFromClient();
+    m_responseBytes += m_tunnel->bytesToClient();
+    m_localReason = m_tunnel->endReason();
+    logExchange();
+    abortConnection();
 }
 
 void ClientConnection::logExchange()

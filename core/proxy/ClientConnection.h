@@ -20,6 +20,7 @@
 namespace fulcrum {
 
 class TlsContextSet;
+class Tunnel;
 class Worker;
 
 // What the listener that accepted a connection asks of it.
@@ -68,8 +69,6 @@ private:
     qint64 receiveTls(char *buffer, qint64 capacity);
     // Bytes for the client, encrypted on a TLS listener.
     void sendToClient(const QByteArray &bytes);
-    // Whatever TLS has for the client (handshake messages, alerts), written out.
-    void sendTlsOutput();
     // redirect-https: the request is answered with a redirect, whatever it asks for.
     void redirectToHttps();
     // The connection's peer: the TCP peer, or the client a PROXY header named.
@@ -152,6 +151,9 @@ private:
     void countBytesFromClient(qint64 bytes);
     void recordLatency(LatencyRecorder BackendLatency::*recorder, qint64 sinceUs);
     void setDeadline(qint64 fromNowMs);
+    // The backend answered 101: both connections become a tunnel, until it ends the connection.
+    void startTunnel();
+    void endTunnel();
 
     Worker &m_worker;
     ConnectionAdmission m_admission; // held while the connection is open
@@ -217,6 +219,7 @@ private:
     bool m_finishPending = false;
     bool m_writeShutdown = false;
     bool m_tlsCloseSent = false;
+    std::unique_ptr<Tunnel> m_tunnel; // once the exchange switched protocols
 };
 
 } // namespace fulcrum

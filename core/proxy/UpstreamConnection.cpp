@@ -58,6 +58,7 @@ void UpstreamConnection::attach(UpstreamExchangeHandler *handler, bool responseH
 {
     m_handler = handler;
     m_parser.setExpectNoBody(responseHasNoBody);
+    m_parser.setUpgradeRequested(false);
     m_responseBytes = 0;
     m_responseComplete = false;
     m_readingPaused = false;
@@ -67,6 +68,20 @@ void UpstreamConnection::attach(UpstreamExchangeHandler *handler, bool responseH
 void UpstreamConnection::detach()
 {
     m_handler = nullptr;
+}
+
+void UpstreamConnection::allowProtocolSwitch()
+{
+    m_parser.setUpgradeRequested(true);
+}
+
+QAbstractSocket &UpstreamConnection::handOverToTunnel(QByteArray &alreadyRead)
+{
+    m_handler = nullptr;
+    m_reusable = false;
+    m_socket.disconnect(this);
+    alreadyRead = std::exchange(m_afterSwitch, {});
+    return m_socket;
 }
 
 void UpstreamConnection::send(const QByteArray &bytes)
@@ -177,8 +192,11 @@ void UpstreamConnection::onReadyRead()
         if (m_responseComplete && m_handler != nullptr) {
             m_parser.resume();
             // Bytes after a complete response were never asked for: the connection cannot be trusted.
-            if (result.consumed < received)
+            if (result.consumed < received) {
                 m_reusable = false;
+                if (m_switchedProtocols)
+                    m_afterSwitch = QByteArray(m_scratch + result.consumed, received - result.consumed);
+            }
             m_handler->onUpstreamResponseComplete();
             return;
         }
@@ -271,6 +289,11 @@ void UpstreamConnection::onResponseHead(ResponseHead &head)
     // find it open and then lose a request that cannot be retried.
     if (!head.keepAlive)
         m_reusable = false;
+    // What follows a 101 is another protocol: the connection can never carry HTTP again.
+    if (head.status == 101) {
+        m_switchedProtocols = true;
+        m_reusable = false;
+    }
     if (m_handler != nullptr)
         m_handler->onUpstreamResponseHead(head);
 }

@@ -47,6 +47,11 @@ public:
     void connectToBackend();
     void attach(UpstreamExchangeHandler *handler, bool responseHasNoBody);
     void detach();
+    // The request asks to switch protocols: a 101 may answer it (see ResponseParser).
+    void allowProtocolSwitch();
+    // After a 101: the socket, for a tunnel to use from now on, and the bytes the backend sent right
+    // behind the head. The connection only closes the socket from then on.
+    QAbstractSocket &handOverToTunnel(QByteArray &alreadyRead);
     void send(const QByteArray &bytes);
     void send(const char *data, qsizetype length);
     qint64 bytesToWrite() const;
@@ -100,7 +105,8 @@ private:
     bool m_https;
     UpstreamTransport m_transport;
     QByteArray m_proxyHeader;
-    QByteArray m_pending; // written before the connection was up
+    QByteArray m_pending;     // written before the connection was up
+    QByteArray m_afterSwitch; // read behind a 101's head: the first bytes of the new protocol
     UpstreamExchangeHandler *m_handler = nullptr;
     char *m_scratch;
     qsizetype m_scratchSize;
@@ -114,6 +120,7 @@ private:
     bool m_everConnected = false;
     bool m_inConnectToHost = false;
     bool m_connectFailureQueued = false;
+    bool m_switchedProtocols = false;
 };
 
 } // namespace fulcrum

@@ -33,8 +33,9 @@ bool isResourceShortage(int error)
 
 int sweepIntervalMs(const Timeouts &timeouts)
 {
-    const int shortest = std::min({timeouts.clientHeaderMs, timeouts.clientIdleMs, timeouts.upstreamConnectMs,
-                                   timeouts.upstreamResponseMs, timeouts.upstreamIdleMs});
+    const int shortest =
+        std::min({timeouts.clientHeaderMs, timeouts.clientIdleMs, timeouts.upstreamConnectMs,
+                  timeouts.upstreamResponseMs, timeouts.upstreamIdleMs, timeouts.tunnelIdleMs});
     return std::clamp(shortest / 4, 10, 250);
 }
 } // namespace

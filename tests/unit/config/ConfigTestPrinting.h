@@ -102,7 +102,7 @@ inline QString describe(const ProxyConfig &c)
 {
     const Timeouts &t = c.timeouts;
     const Limits &l = c.limits;
-    return QStringLiteral("listen=%1 workers=%2 backends=%3 %4 timeouts={%5 %6 %7 %8 %9 %10}")
+    return QStringLiteral("listen=%1 workers=%2 backends=%3 %4 timeouts={%5 %6 %7 %8 %9 %10 %11}")
                .arg(describeList(c.listen))
                .arg(c.workers)
                .arg(describeList(c.backends))
@@ -112,7 +112,8 @@ inline QString describe(const ProxyConfig &c)
                .arg(t.upstreamConnectMs)
                .arg(t.upstreamResponseMs)
                .arg(t.upstreamIdleMs)
-               .arg(t.drainMs) +
+               .arg(t.drainMs)
+               .arg(t.tunnelIdleMs) +
            QStringLiteral(" limits={%1 %2 %3 %4} log=%5 access_log=%6 metrics=%7")
                .arg(l.maxHeaderBytes)
                .arg(l.maxRequestTargetBytes)

@@ -97,6 +97,7 @@ void TestConfigLoader::defaults()
     QCOMPARE(c.timeouts.upstreamResponseMs, 60'000);
     QCOMPARE(c.timeouts.upstreamIdleMs, 60'000);
     QCOMPARE(c.timeouts.drainMs, 30'000);
+    QCOMPARE(c.timeouts.tunnelIdleMs, 3'600'000);
     QCOMPARE(c.limits.maxHeaderBytes, 64 * 1024);
     QCOMPARE(c.limits.maxRequestTargetBytes, 8 * 1024);
     QCOMPARE(c.limits.maxBodyBytes, 0);
@@ -267,15 +268,16 @@ void TestConfigLoader::validFields_data()
     // timeouts: each at both ends of 1..86400000
     QTest::newRow("timeouts min")
         << doc(R"("timeouts": {"client_header_ms": 1, "client_idle_ms": 1, "upstream_connect_ms": 1,
-                               "upstream_response_ms": 1, "upstream_idle_ms": 1, "drain_ms": 1})")
-        << ConfigEdit([](ProxyConfig &c) { c.timeouts = {1, 1, 1, 1, 1, 1}; });
+                               "upstream_response_ms": 1, "upstream_idle_ms": 1, "drain_ms": 1,
+                               "tunnel_idle_ms": 1})")
+        << ConfigEdit([](ProxyConfig &c) { c.timeouts = {1, 1, 1, 1, 1, 1, 1}; });
     QTest::newRow("timeouts max")
         << doc(R"("timeouts": {"client_header_ms": 86400000, "client_idle_ms": 86400000,
                                "upstream_connect_ms": 86400000, "upstream_response_ms": 86400000,
-                               "upstream_idle_ms": 86400000, "drain_ms": 86400000})")
+                               "upstream_idle_ms": 86400000, "drain_ms": 86400000, "tunnel_idle_ms": 86400000})")
         << ConfigEdit([](ProxyConfig &c) {
                constexpr int day = 86'400'000;
-               c.timeouts = {day, day, day, day, day, day};
+               c.timeouts = {day, day, day, day, day, day, day};
            });
     QTest::newRow("timeouts partial") << doc(R"("timeouts": {"drain_ms": 5})")
                                       << ConfigEdit([](ProxyConfig &c) { c.timeouts.drainMs = 5; });
@@ -721,7 +723,7 @@ void TestConfigLoader::invalidFields_data()
     row("timeouts unknown", R"("timeouts": {"client_header": 5})", "timeouts.client_header", "",
         R"(did you mean "client_header_ms"?)");
     for (const char *key : {"client_header_ms", "client_idle_ms", "upstream_connect_ms",
-                            "upstream_response_ms", "upstream_idle_ms", "drain_ms"}) {
+                            "upstream_response_ms", "upstream_idle_ms", "drain_ms", "tunnel_idle_ms"}) {
         const QByteArray field = "timeouts." + QByteArray(key);
         const QByteArray prefix = R"("timeouts": {")" + QByteArray(key) + R"(": )";
         row(field + " zero", prefix + "0}", field, "0", "must be an integer from 1 to 86400000");

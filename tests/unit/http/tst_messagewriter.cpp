@@ -13,6 +13,8 @@ private Q_SLOTS:
     void framingHeadersCannotBeStrippedThroughConnection();
     void responseToHttp10ClientAsksForKeepAlive();
     void chunkFraming();
+    void upgradeRequestKeepsUpgradeAndConnection();
+    void switchingProtocolsHeadKeepsUpgrade();
 };
 
 void TestMessageWriter::upstreamRequestDropsHopByHopAndAddsForwarding()
@@ -87,6 +89,50 @@ void TestMessageWriter::chunkFraming()
     writer::chunk(out, "", 0);
     writer::lastChunk(out);
     QCOMPARE(out, QByteArray("11\r\nhello world!!!!!!\r\n0\r\n\r\n"));
+}
+
+void TestMessageWriter::upgradeRequestKeepsUpgradeAndConnection()
+{
+    RequestHead head;
+    head.method = "GET";
+    head.target = "/ws";
+    head.host = "site";
+    head.headers.append("Host", "site");
+    head.headers.append("Connection", "Upgrade, X-Secret");
+    head.headers.append("X-Secret", "s");
+    head.headers.append("Upgrade", "websocket");
+    head.headers.append("Keep-Alive", "timeout=5");
+    head.headers.append("Sec-WebSocket-Key", "k");
+    head.upgrade = "websocket";
+    QByteArray out;
+    ForwardingInfo forwarding;
+    writer::upstreamRequestHead(out, head, forwarding);
+    QCOMPARE(out.count("Connection:"), 1);
+    QCOMPARE(out.count("Upgrade:"), 1);
+    QVERIFY2(out.contains("\r\nConnection: upgrade\r\nUpgrade: websocket\r\n"), out.constData());
+    QVERIFY2(out.contains("\r\nSec-WebSocket-Key: k\r\n"), out.constData());
+    // Every other hop-by-hop header still stops here.
+    QVERIFY2(!out.contains("X-Secret") && !out.contains("Keep-Alive"), out.constData());
+}
+
+void TestMessageWriter::switchingProtocolsHeadKeepsUpgrade()
+{
+    ResponseHead head;
+    head.status = 101;
+    head.reason = "Switching Protocols";
+    head.headers.append("Upgrade", "websocket");
+    head.headers.append("Connection", "Upgrade");
+    head.headers.append("Sec-WebSocket-Accept", "a");
+    QByteArray out;
+    writer::switchingProtocolsHead(out, head, "id");
+    QVERIFY2(out.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), out.constData());
+    QCOMPARE(out.count("Connection:"), 1);
+    QCOMPARE(out.count("Upgrade:"), 1);
+    QVERIFY2(out.contains("\r\nConnection: upgrade\r\nUpgrade: websocket\r\n"), out.constData());
+    QVERIFY2(out.contains("\r\nSec-WebSocket-Accept: a\r\n"), out.constData());
+    QVERIFY2(out.contains("\r\nX-Request-ID: id\r\n"), out.constData());
+    QVERIFY(!out.contains("Content-Length") && !out.contains("Transfer-Encoding"));
+    QVERIFY(out.endsWith("\r\n\r\n"));
 }
 
 QTEST_APPLESS_MAIN(TestMessageWriter)

@@ -39,6 +39,8 @@ private Q_SLOTS:
     void acceptsByteByByteInput();
     void normalizesAbsoluteForm();
     void http10WithoutHostIsAccepted();
+    void recognisesUpgradeRequests_data();
+    void recognisesUpgradeRequests();
 };
 
 void TestRequestParser::rejectsBadInput_data()
@@ -147,6 +149,46 @@ void TestRequestParser::pausesBetweenPipelinedRequests()
     QCOMPARE(result.progress, MessageParser::Progress::MessageComplete);
     QCOMPARE(recorder.heads.size(), 2);
     QCOMPARE(recorder.heads.at(1).target, QByteArray("/2"));
+}
+
+void TestRequestParser::recognisesUpgradeRequests_data()
+{
+    QTest::addColumn<QByteArray>("head");
+    QTest::addColumn<QByteArray>("upgrade");
+    QTest::newRow("websocket") << QByteArray("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                                             "Upgrade: websocket\r\n\r\n")
+                               << QByteArray("websocket");
+    QTest::newRow("among other options")
+        << QByteArray(
+               "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, upgrade\r\nUpgrade: h2c\r\n\r\n")
+        << QByteArray("h2c");
+    QTest::newRow("Connection does not name it")
+        << QByteArray("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nUpgrade: websocket\r\n\r\n")
+        << QByteArray();
+    QTest::newRow("no Upgrade") << QByteArray("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n")
+                                << QByteArray();
+    QTest::newRow("HTTP/1.0") << QByteArray(
+                                     "GET /ws HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+                              << QByteArray();
+    QTest::newRow("with a body") << QByteArray("POST /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                                               "Upgrade: websocket\r\nContent-Length: 1\r\n\r\n")
+                                 << QByteArray();
+}
+
+void TestRequestParser::recognisesUpgradeRequests()
+{
+    QFETCH(QByteArray, head);
+    QFETCH(QByteArray, upgrade);
+    Recorder recorder;
+    RequestParser parser(ParserLimits{}, recorder);
+    // Bytes of the new protocol may follow the head at once: the parser stops before them.
+    const QByteArray input =
+        head + (head.contains("Content-Length") ? QByteArray("x") : QByteArray()) + QByteArray("\x81\x00", 2);
+    const auto result = parser.feed(input.constData(), input.size());
+    QCOMPARE(result.progress, MessageParser::Progress::MessageComplete);
+    QCOMPARE(result.consumed, input.size() - 2);
+    QCOMPARE(recorder.heads.size(), 1);
+    QCOMPARE(recorder.heads.constFirst().upgrade, upgrade);
 }
 
 void TestRequestParser::acceptsByteByByteInput()

@@ -47,6 +47,10 @@ MetricsSnapshot sampleSnapshot()
     snapshot.bytesFromClients = 514;
     snapshot.bytesToClients = 515;
     snapshot.rateLimited = 516;
+    snapshot.tunnels = 517;
+    snapshot.openTunnels = 518;
+    snapshot.tunnelBytesFromClients = 519;
+    snapshot.tunnelBytesToClients = 520;
     snapshot.connectionsRefused = {31, 32};
     snapshot.responsesByClass = {21, 22, 23, 24, 25};
     snapshot.requestRate1s = 40;
@@ -122,11 +126,13 @@ const ExportInfo kInfo{u"1.2.3"_s, 1'714'979'289};
 const QStringList kTopLevelKeys{u"schema"_s,  u"time"_s,     u"uptime_ms"_s,
                                 u"version"_s, u"listener"_s, u"backends"_s};
 // The listener's integer totals, in the order sampleSnapshot() numbers them from 501.
-const QStringList kListenerTotals{
-    u"connections_accepted"_s, u"open_connections"_s,   u"requests"_s,        u"client_errors"_s,
-    u"no_backend"_s,           u"upstream_failures"_s,  u"all_at_limits"_s,   u"retries"_s,
-    u"retries_denied"_s,       u"forwarded_requests"_s, u"retry_exhausted"_s, u"client_aborts"_s,
-    u"circuit_open"_s,         u"bytes_in"_s,           u"bytes_out"_s,       u"rate_limited"_s};
+const QStringList kListenerTotals{u"connections_accepted"_s, u"open_connections"_s, u"requests"_s,
+                                  u"client_errors"_s,        u"no_backend"_s,       u"upstream_failures"_s,
+                                  u"all_at_limits"_s,        u"retries"_s,          u"retries_denied"_s,
+                                  u"forwarded_requests"_s,   u"retry_exhausted"_s,  u"client_aborts"_s,
+                                  u"circuit_open"_s,         u"bytes_in"_s,         u"bytes_out"_s,
+                                  u"rate_limited"_s,         u"tunnels"_s,          u"open_tunnels"_s,
+                                  u"tunnel_bytes_in"_s,      u"tunnel_bytes_out"_s};
 const QStringList kListenerKeys =
     kListenerTotals + QStringList{u"responses"_s, u"rate"_s, u"connections_refused"_s};
 // The documented CSV columns, in their documented order; the JSON backend object has the same
@@ -580,6 +586,10 @@ void TestSnapshotExport::prometheusExactSamples()
         "\nfulcrum_circuit_open_total 513\n",
         "\nfulcrum_bytes_in_total 514\n",
         "\nfulcrum_bytes_out_total 515\n",
+        "\nfulcrum_tunnels_total 517\n",
+        "\nfulcrum_open_tunnels 518\n",
+        "\nfulcrum_tunnel_bytes_in_total 519\n",
+        "\nfulcrum_tunnel_bytes_out_total 520\n",
         "\nfulcrum_responses_total{code=\"1xx\"} 21\n",
         "\nfulcrum_responses_total{code=\"5xx\"} 25\n",
         "\nfulcrum_request_rate{window=\"1s\"} 40\n"
@@ -635,6 +645,10 @@ void TestSnapshotExport::prometheusFamiliesAreGroupedAndComplete()
                                u"fulcrum_request_rate"_s,
                                u"fulcrum_rate_limited_total"_s,
                                u"fulcrum_connections_refused_total"_s,
+                               u"fulcrum_tunnels_total"_s,
+                               u"fulcrum_open_tunnels"_s,
+                               u"fulcrum_tunnel_bytes_in_total"_s,
+                               u"fulcrum_tunnel_bytes_out_total"_s,
                                u"fulcrum_backend_active_connections"_s,
                                u"fulcrum_backend_request_rate"_s,
                                u"fulcrum_build_info"_s,
@@ -680,7 +694,8 @@ void TestSnapshotExport::prometheusAgreesWithJson()
 
     const QJsonObject listener = root[u"listener"_s].toObject();
     for (const QString &key : kListenerTotals) {
-        const QString family = u"fulcrum_"_s + key + (key == u"open_connections"_s ? u""_s : u"_total"_s);
+        const bool gauge = key == u"open_connections"_s || key == u"open_tunnels"_s;
+        const QString family = u"fulcrum_"_s + key + (gauge ? u""_s : u"_total"_s);
         QVERIFY(agrees(family, listener[key]));
     }
     for (const QString &code : listener[u"responses"_s].toObject().keys())
