@@ -4,11 +4,13 @@
 # front of the same three nginx backends (plain HTTP), measured with wrk over https, interleaved round
 # by round so that drift on a shared machine hits every proxy alike.
 #
-# Usage: bench/tls/run.sh [--fulcrumd PATH] [--rounds N] [--duration S] [--workers W] [--out FILE]
+# Usage: bench/tls/run.sh [--fulcrumd PATH] [--rounds N] [--duration S] [--workers W]
+#                         [--measurements "handshakes 1m small"] [--out FILE]
 #   --fulcrumd PATH  the binary to measure (default build/release/headless/fulcrumd)
 #   --rounds N       rounds of the whole matrix (default 3); the table shows medians
 #   --duration S     seconds per wrk run (default 8)
 #   --workers W      workers (threads or processes) for every proxy (default 1)
+#   --measurements L which of the three measurements below to run (default all)
 #   --out FILE       also write the markdown table to FILE
 # Three measurements per proxy, all with an ECDSA P-256 certificate and TLS 1.3:
 #   handshakes   wrk -c 32 with "Connection: close": every request is a new connection and a full
@@ -27,14 +29,16 @@ root=$(dirname "$(dirname "$here")")
 source "$here/../lib/common.sh"
 
 fulcrumd="$root/build/release/headless/fulcrumd" rounds=3 duration=8 workers=1 out=""
+measurements="handshakes 1m small"
 while [[ $# -gt 0 ]]; do
     case $1 in
     --fulcrumd) fulcrumd=$(realpath -- "$2"); shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
+    --measurements) measurements=$2; shift 2 ;;
     --out) out=$(realpath -m -- "$2"); shift 2 ;;
-    -h | --help) sed -n '3,21p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '3,23p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/tls/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -133,7 +137,6 @@ run_wrk() { # port measurement
 }
 
 declare -A results
-measurements="handshakes 1m small"
 for ((round = 1; round <= rounds; round++)); do
     for measurement in $measurements; do
         for target in $targets; do
