@@ -56,7 +56,7 @@ void warnAboutRestartOnlyChanges(const ProxyConfig &running, const ProxyConfig &
         running.limits.upstreamIdlePerBackend != loaded.limits.upstreamIdlePerBackend)
         qWarning(
             "reload: client and idle timeouts, drain_ms and header limits take effect only after a restart");
-    if (running.rateLimit != loaded.rateLimit ||
+    if (running.rateLimit != loaded.rateLimit || running.pathRateLimits != loaded.pathRateLimits ||
         running.limits.maxClientConnections != loaded.limits.maxClientConnections ||
         running.limits.maxConnectionsPerClient != loaded.limits.maxConnectionsPerClient)
         qWarning("reload: rate_limit and the client connection limits take effect only after a restart");

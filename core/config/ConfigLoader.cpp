@@ -154,7 +154,7 @@ void readRoot(JsonObjectReader &root, ProxyConfig &config, QList<BackendOverride
     readRetries(root, config.retries);
     readTimeouts(root, config.timeouts);
     readLimits(root, config.limits);
-    readRateLimit(root, config.rateLimit);
+    readRateLimit(root, config.rateLimit, config.pathRateLimits);
     readTls(root, config.tls);
     readParsed(root, "log_format"_L1, parseLogFormat, config.logFormat);
     readParsed(root, "log_level"_L1, parseLogLevel, config.logLevel);

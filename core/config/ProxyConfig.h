@@ -40,8 +40,9 @@ struct ProxyConfig
     RetryConfig retries;
     Timeouts timeouts;
     Limits limits;
-    RateLimitConfig rateLimit; // "rate_limit", --rate-limit: the per-client token bucket
-    TlsConfig tls;             // "tls", --tls-cert/--tls-key: the certificates of tls listeners
+    RateLimitConfig rateLimit;           // "rate_limit", --rate-limit: the per-client token bucket
+    QList<PathRateLimit> pathRateLimits; // "rate_limit.paths": per-client buckets for path prefixes
+    TlsConfig tls;                       // "tls", --tls-cert/--tls-key: the certificates of tls listeners
     LogFormat logFormat = LogFormat::Text;
     LogLevel logLevel = LogLevel::Info;
     bool accessLog = true;

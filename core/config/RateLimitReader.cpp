@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "RateLimitReader.h"
 
+#include "SettingsReaders.h"
+
 using namespace Qt::StringLiterals;
 
 namespace fulcrum {
@@ -44,31 +46,59 @@ Parsed<RateLimitConfig> parseRateLimitFlag(QStringView text)
     return config;
 }
 
-void readRateLimit(JsonObjectReader &root, RateLimitConfig &target)
+namespace {
+// "rate", "per" and "burst" of one bucket; "rate" is reported missing when required.
+void readBucket(JsonObjectReader &object, bool rateRequired, RateLimitConfig &read)
 {
-    std::optional<JsonObjectReader> object = root.object("rate_limit"_L1);
-    if (!object)
-        return;
-    RateLimitConfig read;
-    const QString rateField = object->field("rate"_L1);
-    if (!object->contains("rate"_L1))
-        object->diagnostics().add(rateField, QJsonValue::Undefined, u"is required"_s);
-    object->readInteger("rate"_L1, ranges::rateLimitRate, read.rate);
-    const QString perField = object->field("per"_L1);
-    const QJsonValue per = object->take("per"_L1);
+    const QString rateField = object.field("rate"_L1);
+    if (rateRequired && !object.contains("rate"_L1))
+        object.diagnostics().add(rateField, QJsonValue::Undefined, u"is required"_s);
+    object.readInteger("rate"_L1, ranges::rateLimitRate, read.rate);
+    const QString perField = object.field("per"_L1);
+    const QJsonValue per = object.take("per"_L1);
     if (!per.isUndefined()) {
-        const std::optional<QString> unit = object->diagnostics().string(perField, per);
+        const std::optional<QString> unit = object.diagnostics().string(perField, per);
         if (unit && *unit == "second"_L1)
             read.periodMs = kSecondMs;
         else if (unit && *unit == "minute"_L1)
             read.periodMs = kMinuteMs;
         else if (unit)
-            object->diagnostics().add(perField, per, u"must be \"second\" or \"minute\""_s);
+            object.diagnostics().add(perField, per, u"must be \"second\" or \"minute\""_s);
     }
-    object->readInteger("burst"_L1, ranges::rateLimitBurst, read.burst);
+    object.readInteger("burst"_L1, ranges::rateLimitBurst, read.burst);
+}
+
+Parsed<QString> parsePathPrefix(QStringView text)
+{
+    if (!text.startsWith(u'/'))
+        return reject(u"must start with \"/\""_s);
+    return text.toString();
+}
+} // namespace
+
+void readRateLimit(JsonObjectReader &root, RateLimitConfig &target, QList<PathRateLimit> &paths)
+{
+    std::optional<JsonObjectReader> object = root.object("rate_limit"_L1);
+    if (!object)
+        return;
+    QList<PathRateLimit> readPaths;
+    const bool hasPaths = object->contains("paths"_L1);
+    object->readObjects("paths"_L1, [&readPaths](JsonObjectReader &entry, qsizetype) {
+        PathRateLimit rule;
+        requirePresent(entry, "prefix"_L1);
+        readParsed(entry, "prefix"_L1, parsePathPrefix, rule.prefix);
+        readBucket(entry, true, rule.limit);
+        entry.reportUnknown();
+        if (!rule.prefix.isEmpty() && rule.limit.enabled())
+            readPaths.append(rule);
+    });
+    RateLimitConfig read;
+    readBucket(*object, !hasPaths, read);
     object->reportUnknown();
     if (read.enabled())
         target = read;
+    if (hasPaths)
+        paths = readPaths;
 }
 
 } // namespace fulcrum

@@ -10,6 +10,7 @@
 #include "proxy/Tunnel.h"
 #include "proxy/Worker.h"
 #include "routing/HeaderRewrite.h"
+#include "routing/RequestPath.h"
 #include "tls/TlsSocketIo.h"
 
 #include <QLoggingCategory>
@@ -313,9 +314,25 @@ qint64 ClientConnection::bodyLimitFor(const RequestHead &head, qint64 configured
 int ClientConnection::rateLimitRetryAfter() const
 {
     RateLimiter *limiter = m_worker.rateLimiter();
-    if (limiter == nullptr)
+    RateLimiter *pathLimiter = nullptr;
+    if (const ClientLimiters *paths = m_worker.pathRateLimits()) {
+        // The path routes match on, so "/%6Cogin" or "/x/../login" falls under a rule for "/login" too.
+        QByteArray storage;
+        const std::optional<QByteArrayView> path =
+            normaliseRoutingPathView(splitTarget(m_request.target).path, &storage);
+        if (path)
+            pathLimiter = paths->forPath(*path);
+    }
+    if (limiter == nullptr && pathLimiter == nullptr)
         return 0;
-    return limiter->admit(clientKeyOf(m_client), RateLimiter::monotonicUs());
+    const ClientKey client = clientKeyOf(m_client);
+    const qint64 nowUs = RateLimiter::monotonicUs();
+    // The path's own bucket first: a request it refuses takes nothing from the listener-wide one.
+    if (pathLimiter != nullptr) {
+        if (const int retryAfter = pathLimiter->admit(client, nowUs); retryAfter > 0)
+            return retryAfter;
+    }
+    return limiter != nullptr ? limiter->admit(client, nowUs) : 0;
 }
 
 const RequestPolicy &ClientConnection::policy() const

@@ -47,6 +47,7 @@ Worker::Worker(int index, const ProxyConfig &config, std::vector<int> listenDesc
       m_listenDescriptors(std::move(listenDescriptors)), m_listenerCounters(listenerCounters),
       m_accessLog(config.accessLog ? accessLogFd : -1, config.logFormat), m_retryBudget(config.retries),
       m_rateLimiter(limiters != nullptr ? limiters->rate.get() : nullptr),
+      m_pathRateLimits(limiters != nullptr && !limiters->paths.empty() ? limiters : nullptr),
       m_connectionLimiter(limiters != nullptr ? limiters->connections.get() : nullptr), m_tls(tls),
       m_scratch(std::make_unique<char[]>(kScratchSize))
 {

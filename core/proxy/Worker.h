@@ -60,6 +60,8 @@ public:
     RetryBudget &retryBudget() { return m_retryBudget; }
     // Null without a rate limit.
     RateLimiter *rateLimiter() const { return m_rateLimiter; }
+    // Null without "rate_limit.paths" rules.
+    const ClientLimiters *pathRateLimits() const { return m_pathRateLimits; }
     // From a connection whose backend just reached the outlier threshold; the control thread decides.
     void reportFailingBackend(const QString &name, const QString &reason)
     {
@@ -127,6 +129,7 @@ private:
     AccessLog m_accessLog;
     RetryBudget m_retryBudget;
     RateLimiter *const m_rateLimiter;
+    const ClientLimiters *const m_pathRateLimits;
     ConnectionLimiter *const m_connectionLimiter;
     const TlsContextHolder *const m_tls;
     QSet<ClientConnection *> m_connections;

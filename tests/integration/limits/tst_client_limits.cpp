@@ -5,6 +5,7 @@
 #include "RawClient.h"
 
 #include <QDeadlineTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -36,6 +37,7 @@ private Q_SLOTS:
     void listenerConnectionLimit();
     void perClientConnectionLimit();
     void countsInMetrics();
+    void pathRuleLimitsItsPathsOnly();
 
 private:
     bool startProxy(const QStringList &arguments, int workers = 1);
@@ -246,6 +248,35 @@ void TestClientLimits::countsInMetrics()
     QVERIFY(check.waitForFinished(30'000));
     const QByteArray complaints = check.readAllStandardOutput() + check.readAllStandardError();
     QVERIFY2(check.exitCode() == 0 && complaints.isEmpty(), complaints.constData());
+}
+
+// "rate_limit.paths" alone: /login has a bucket of 2 per client, the other paths no limit at all; the
+// rule matches the normalised path, so another spelling of /login takes from the same bucket.
+void TestClientLimits::pathRuleLimitsItsPathsOnly()
+{
+    ConfigFile config;
+    QVERIFY(config.write(QJsonObject{
+        {u"version"_s, 1},
+        {u"listen"_s, QJsonArray{u"127.0.0.1:0"_s}},
+        {u"backends"_s, QJsonArray{QJsonObject{{u"url"_s, m_backend->url()}}}},
+        {u"rate_limit"_s, QJsonObject{{u"paths"_s, QJsonArray{QJsonObject{{u"prefix"_s, u"/login"_s},
+                                                                          {u"rate"_s, 1},
+                                                                          {u"per"_s, u"minute"_s},
+                                                                          {u"burst"_s, 2}}}}}},
+    }));
+    QVERIFY2(m_proxy->start({u"--config"_s, config.path()}), qPrintable(m_proxy->errorString()));
+    RawClient client;
+    QVERIFY(client.connectTo(m_proxy->port()));
+    QCOMPARE(client.request(RawClient::get("/login")).status, 200);
+    QCOMPARE(client.request(RawClient::get("/login/otp")).status, 200);
+    const HttpResponse refused = client.request(RawClient::get("/%6Cogin"));
+    QCOMPARE(refused.status, 429);
+    QVERIFY(refused.header("retry-after").toInt() >= 1);
+    QCOMPARE(client.request(RawClient::get("/x/../login")).status, 429);
+    // Outside the prefix nothing is limited, "/loginx" included (the prefix is segment-aware).
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(client.request(RawClient::get("/loginx")).status, 200);
+    QCOMPARE(m_backend->requestCount("/login") + m_backend->requestCount("/login/otp"), 2);
 }
 
 QTEST_GUILESS_MAIN(TestClientLimits)

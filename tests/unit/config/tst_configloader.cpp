@@ -315,6 +315,18 @@ void TestConfigLoader::validFields_data()
         << doc(R"("rate_limit": {"rate": 30, "per": "minute"})") << ConfigEdit([](ProxyConfig &c) {
                c.rateLimit = {30, 60'000, 0};
            });
+    QTest::newRow("rate_limit path rules")
+        << doc(R"("rate_limit": {"rate": 100, "paths": [{"prefix": "/login", "rate": 5, "per": "minute", "burst": 2},
+                                                        {"prefix": "/api/", "rate": 50}]})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.rateLimit = {100, 1000, 0};
+               c.pathRateLimits = {{u"/login"_s, {5, 60'000, 2}}, {u"/api/"_s, {50, 1000, 0}}};
+           });
+    QTest::newRow("rate_limit path rules alone")
+        << doc(R"("rate_limit": {"paths": [{"prefix": "/login", "rate": 5}]})")
+        << ConfigEdit([](ProxyConfig &c) {
+               c.pathRateLimits = {{u"/login"_s, {5, 1000, 0}}};
+           });
     QTest::newRow("rate_limit per second by default")
         << doc(R"("rate_limit": {"rate": 7})") << ConfigEdit([](ProxyConfig &c) {
                c.rateLimit = {7, 1000, 0};
@@ -764,8 +776,11 @@ void TestConfigLoader::invalidFields_data()
         "must be an integer from 1 to 1000000");
     row("rate_limit burst zero", R"("rate_limit": {"rate": 1, "burst": 0})", "rate_limit.burst", "0",
         "must be an integer from 1 to 10000000");
-    row("rate_limit path rules", R"("rate_limit": {"rate": 1, "paths": []})", "rate_limit.paths", "",
-        "unknown field");
+    row("rate_limit path prefix without slash",
+        R"("rate_limit": {"paths": [{"prefix": "login", "rate": 1}]})", "rate_limit.paths[0].prefix", "login",
+        R"(must start with "/")");
+    row("rate_limit path without rate", R"("rate_limit": {"paths": [{"prefix": "/login"}]})",
+        "rate_limit.paths[0].rate", "", "is required");
 
     // log_format, access_log, metrics_interval_ms
     row("log_format unknown", R"("log_format": "xml")", "log_format", "xml", R"(must be "text" or "json")");
