@@ -485,6 +485,8 @@ bool ClientConnection::startAttempt()
     ForwardingInfo forwarding;
     forwarding.forwardedFor = m_forwardedFor;
     forwarding.requestId = m_requestId;
+    if (m_tls)
+        forwarding.scheme = "https";
     forwarding.backendAuthority = backend.authority;
     forwarding.target = m_route.forwardTarget;
     // A route's rule may set Host; the head's own field stays the client's, for X-Forwarded-Host.

@@ -119,6 +119,8 @@ void TestProxyTls::requestOverTls()
         QCOMPARE(response.status, 200);
     }
     QCOMPARE(m_backend->requestCount("/hello"), 2);
+    // The backend learns that the client spoke https.
+    QCOMPARE(m_backend->lastRequest().header("x-forwarded-proto"), QByteArray("https"));
     QCOMPARE(client.tlsSocket()->peerCertificate().subjectInfo(QSslCertificate::CommonName),
              QStringList{u"localhost"_s});
 }
