@@ -10,7 +10,8 @@ namespace fulcrum::proxyprotocol {
 inline constexpr QByteArrayView kV1Prefix = "PROXY ";
 inline constexpr char kV2SignatureBytes[] = {'\r', '\n', '\r', '\n', '\0', '\r',
                                              '\n', 'Q',  'U',  'I',  'T',  '\n'};
-inline constexpr QByteArrayView kV2Signature(kV2SignatureBytes, sizeof kV2SignatureBytes);
+// Not constexpr: debug builds check the pointer in the constructor, which a constant expression cannot.
+inline const QByteArrayView kV2Signature(kV2SignatureBytes, sizeof kV2SignatureBytes);
 inline constexpr qsizetype kV2FixedBytes = 16; // signature, version and command, family, length
 
 inline constexpr quint8 kV2Version = 0x20;
