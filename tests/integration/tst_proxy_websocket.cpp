@@ -36,6 +36,15 @@ public:
         connect(&m_server, &QWebSocketServer::newConnection, this, &EchoServer::acceptPending);
     }
 
+    ~EchoServer() override
+    {
+        // Ended without a close handshake: a QWebSocket destroyed while open leaks its close frame.
+        for (const QPointer<QWebSocket> &socket : std::as_const(m_sockets)) {
+            if (socket)
+                socket->abort();
+        }
+    }
+
     bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
     quint16 port() const { return m_server.serverPort(); }
     // The server's end of the latest connection; null before the first one or once it is gone.
