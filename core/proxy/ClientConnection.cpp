@@ -17,7 +17,6 @@
 
 #include <atomic>
 #include <cstring>
-#include <sys/socket.h>
 
 using namespace Qt::StringLiterals;
 
@@ -29,8 +28,6 @@ Q_LOGGING_CATEGORY(lcClient, "fulcrum.client")
 // Above this many unsent bytes on one side, the other side is no longer read (back-pressure).
 constexpr qint64 kHighWater = 256 * 1024;
 constexpr qint64 kLowWater = 64 * 1024;
-// Kernel-side reads buffered by Qt for the client socket; beyond it Qt stops reading.
-constexpr qint64 kClientReadBuffer = 64 * 1024;
 // What 503s for "no backend" and "all at their limits" suggest to wait before trying again.
 constexpr int kRetryAfterSeconds = 1;
 // After a final response on a connection that closes, unread client bytes are drained this long so
@@ -50,15 +47,12 @@ int statusClass(int status)
 
 ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, ListenerTraits traits,
                                    ConnectionAdmission admission)
-    : QObject(&worker), m_worker(worker), m_admission(std::move(admission)),
+    : QObject(&worker), m_worker(worker), m_admission(std::move(admission)), m_socket(descriptor),
       m_parser(worker.parserLimits(), *this), m_redirectHttpsPort(traits.redirectHttpsPort)
 {
     const bool expectProxyHeader = traits.expectProxyHeader;
     if (traits.tls)
         m_tls = std::make_unique<TlsStream>(std::move(traits.tls));
-    m_socket.setSocketDescriptor(descriptor);
-    m_socket.setReadBufferSize(kClientReadBuffer);
-    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
     setPeer(m_socket.peerAddress(), m_socket.peerPort());
     if (expectProxyHeader) {
         m_proxyHeader = std::make_unique<ProxyHeaderParser>();
@@ -68,10 +62,9 @@ ClientConnection::ClientConnection(Worker &worker, qintptr descriptor, ListenerT
                 this, [this] { refuseProxyHeader("PROXY header listener, peer not in trusted_proxies"); },
                 Qt::QueuedConnection);
     }
-    connect(&m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
-    connect(&m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onClientBytesWritten);
-    connect(&m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onClientDisconnected);
-    connect(&m_socket, &QTcpSocket::errorOccurred, this, &ClientConnection::onClientDisconnected);
+    connect(&m_socket, &StreamSocket::readyRead, this, &ClientConnection::onReadyRead);
+    connect(&m_socket, &StreamSocket::bytesWritten, this, &ClientConnection::onClientBytesWritten);
+    connect(&m_socket, &StreamSocket::disconnected, this, &ClientConnection::onClientDisconnected);
     setDeadline(m_worker.config().timeouts.clientHeaderMs);
     m_draining = m_worker.isDraining();
 }
@@ -184,7 +177,7 @@ void ClientConnection::onReadyRead()
 {
     if (m_phase == Phase::Closing) {
         // Lingering: whatever the client still sends is read and dropped until it closes.
-        countBytesFromClient(m_socket.skip(m_socket.bytesAvailable()));
+        countBytesFromClient(m_socket.discardInput());
         return;
     }
     readAndParse();
@@ -280,7 +273,6 @@ qint64 ClientConnection::receiveTls(char *buffer, qint64 capacity)
     if (decrypted < 0) {
         qCDebug(lcClient, "TLS connection from %s failed: %s", m_peerAddress.constData(),
                 m_tls->failure().constData());
-        m_socket.flush(); // the alert, before the close
         abortConnection();
     }
     return decrypted;
@@ -954,8 +946,6 @@ void ClientConnection::flushClient()
     m_worker.listenerCounters().bytesToClients.add(static_cast<quint64>(m_out.size()));
     sendToClient(m_out);
     m_out.clear();
-    // Accepted sockets stay buffered in Qt 6.4; flushing now saves a trip through the event loop.
-    m_socket.flush();
     if (m_socket.bytesToWrite() > kHighWater && m_upstream != nullptr) {
         m_upstream->setReadingPaused(true);
         setDeadline(m_worker.config().timeouts.clientIdleMs);
@@ -992,14 +982,13 @@ void ClientConnection::shutdownWriteSide()
         m_tlsCloseSent = true;
         m_tls->close();
         writeTlsOutput(*m_tls, m_socket);
-        m_socket.flush();
         // The alert must reach the client before the FIN: once written, onClientBytesWritten comes back here.
         if (m_socket.bytesToWrite() > 0)
             return;
     }
     m_writeShutdown = true;
-    ::shutdown(static_cast<int>(m_socket.socketDescriptor()), SHUT_WR);
-    countBytesFromClient(m_socket.skip(m_socket.bytesAvailable()));
+    m_socket.shutdownWrite();
+    countBytesFromClient(m_socket.discardInput());
 }
 
 void ClientConnection::abortConnection()

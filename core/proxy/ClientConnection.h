@@ -5,6 +5,7 @@
 #include "http/ProxyProtocol.h"
 #include "http/RequestParser.h"
 #include "limits/ConnectionLimiter.h"
+#include "net/StreamSocket.h"
 #include "proxy/BackendChoice.h"
 #include "proxy/RetryPolicy.h"
 #include "proxy/UpstreamConnection.h"
@@ -13,7 +14,6 @@
 
 #include <QHostAddress>
 #include <QObject>
-#include <QTcpSocket>
 
 #include <memory>
 
@@ -157,7 +157,7 @@ private:
 
     Worker &m_worker;
     ConnectionAdmission m_admission; // held while the connection is open
-    QTcpSocket m_socket;
+    StreamSocket m_socket;
     RequestParser m_parser;
     std::unique_ptr<ProxyHeaderParser> m_proxyHeader; // while a PROXY header is still awaited
     std::unique_ptr<TlsStream> m_tls;                 // on a TLS listener

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Tunnel.h"
 
+#include "net/StreamSocket.h"
 #include "proxy/Worker.h"
 #include "tls/TlsSocketIo.h"
 #include "tls/TlsStream.h"
@@ -21,18 +22,18 @@ constexpr qint64 kLingerMs = 2000;
 
 // An unbuffered socket can report its peer's FIN as a readable event whose read yields nothing: only
 // the kernel can tell that apart from a spurious wake-up.
-bool peerHasClosed(const QAbstractSocket &socket)
+bool peerHasClosed(qintptr descriptor)
 {
     char byte = 0;
-    const ssize_t peeked =
-        ::recv(static_cast<int>(socket.socketDescriptor()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const ssize_t peeked = ::recv(static_cast<int>(descriptor), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 } // namespace
 
-Tunnel::Tunnel(Worker &worker, QAbstractSocket &client, TlsStream *clientTls, QAbstractSocket &backend,
+Tunnel::Tunnel(Worker &worker, StreamSocket &client, TlsStream *clientTls, QAbstractSocket &backend,
                BackendCounterSlot *backendCounters, std::function<void()> onClosed)
-    : m_worker(worker), m_client(client, clientTls, "client"), m_backend(backend, nullptr, "backend"),
+    : m_worker(worker), m_client(client, client.descriptor(), nullptr, clientTls, "client"),
+      m_backend(backend, backend.socketDescriptor(), &backend, nullptr, "backend"),
       m_backendCounters(backendCounters), m_onClosed(std::move(onClosed)),
       m_idleTimeoutMs(worker.config().timeouts.tunnelIdleMs)
 {
@@ -56,10 +57,17 @@ Tunnel::~Tunnel()
 void Tunnel::watch(Side &side)
 {
     Side *watched = &side;
-    connect(side.socket, &QAbstractSocket::readyRead, this, [this, watched] { relayFrom(*watched); });
-    connect(side.socket, &QAbstractSocket::bytesWritten, this, [this, watched] { onWritten(*watched); });
-    connect(side.socket, &QAbstractSocket::disconnected, this, [this, watched] { onEnded(*watched); });
-    connect(side.socket, &QAbstractSocket::errorOccurred, this,
+    connect(side.socket, &QIODevice::readyRead, this, [this, watched] { relayFrom(*watched); });
+    connect(side.socket, &QIODevice::bytesWritten, this, [this, watched] { onWritten(*watched); });
+    if (side.qtSocket == nullptr) {
+        // The client's socket tells of a FIN, a reset and a failed write alike; what it sent before
+        // still goes through.
+        connect(static_cast<StreamSocket *>(side.socket), &StreamSocket::disconnected, this,
+                [this, watched] { onEnded(*watched); });
+        return;
+    }
+    connect(side.qtSocket, &QAbstractSocket::disconnected, this, [this, watched] { onEnded(*watched); });
+    connect(side.qtSocket, &QAbstractSocket::errorOccurred, this,
             [this, watched](QAbstractSocket::SocketError error) {
                 // A FIN (or a reset while reading) ends the side like a close; anything else breaks the
                 // tunnel at once.
@@ -70,12 +78,18 @@ void Tunnel::watch(Side &side)
             });
 }
 
+void Tunnel::flush(Side &side)
+{
+    if (side.qtSocket != nullptr)
+        side.qtSocket->flush();
+}
+
 void Tunnel::start(const QByteArray &fromClient, const QByteArray &fromBackend)
 {
     relay(m_client, fromClient.constData(), fromClient.size());
     relay(m_backend, fromBackend.constData(), fromBackend.size());
-    m_client.socket->flush();
-    m_backend.socket->flush();
+    flush(m_client);
+    flush(m_backend);
     // Either socket may already hold bytes that arrived before the tunnel listened, and an unbuffered
     // one tells of them no more until it is read.
     QMetaObject::invokeMethod(
@@ -95,7 +109,7 @@ void Tunnel::relayFrom(Side &from)
     bool readAny = false;
     while (!m_closed && !from.paused) {
         const qint64 received = readFrom(from, scratch, m_worker.scratchSize());
-        if (received == 0 && (readAny || !peerHasClosed(*from.socket)))
+        if (received == 0 && (readAny || !peerHasClosed(from.descriptor)))
             break;
         if (received <= 0) {
             onEnded(from);
@@ -106,7 +120,7 @@ void Tunnel::relayFrom(Side &from)
     }
     Side &to = other(from);
     if (!m_closed && !to.ended)
-        to.socket->flush();
+        flush(to);
 }
 
 qint64 Tunnel::readFrom(Side &from, char *buffer, qint64 capacity)
@@ -190,7 +204,7 @@ void Tunnel::onEnded(Side &side)
     }
     m_endReason = side.name + " closed the tunnel";
     touch(); // the linger starts now
-    to.socket->flush();
+    flush(to);
     if (to.socket->bytesToWrite() == 0)
         shutWrite(to);
 }
@@ -203,13 +217,13 @@ void Tunnel::shutWrite(Side &side)
         side.closeNotifySent = true;
         side.tls->close();
         writeTlsOutput(*side.tls, *side.socket);
-        side.socket->flush();
+        flush(side);
         // The alert goes before the FIN: once it is written, onWritten comes back here.
         if (side.socket->bytesToWrite() > 0)
             return;
     }
     side.writeShut = true;
-    ::shutdown(static_cast<int>(side.socket->socketDescriptor()), SHUT_WR);
+    ::shutdown(static_cast<int>(side.descriptor), SHUT_WR);
 }
 
 void Tunnel::checkDeadline(qint64 nowMs)

@@ -11,6 +11,7 @@
 
 namespace fulcrum {
 
+class StreamSocket;
 class TlsStream;
 class Worker;
 
@@ -30,7 +31,7 @@ public:
     // more. clientTls: the client connection's TLS (null on a plain listener), which the client's bytes
     // go through both ways; it stays the caller's. backendCounters: the backend's counter slot of this
     // worker, for the bytes relayed.
-    Tunnel(Worker &worker, QAbstractSocket &client, TlsStream *clientTls, QAbstractSocket &backend,
+    Tunnel(Worker &worker, StreamSocket &client, TlsStream *clientTls, QAbstractSocket &backend,
            BackendCounterSlot *backendCounters, std::function<void()> onClosed);
     ~Tunnel() override;
 
@@ -48,9 +49,14 @@ public:
 private:
     struct Side
     {
-        Side(QAbstractSocket &s, TlsStream *t, QByteArray n) : socket(&s), tls(t), name(std::move(n)) {}
+        Side(QIODevice &s, qintptr d, QAbstractSocket *q, TlsStream *t, QByteArray n)
+            : socket(&s), descriptor(d), qtSocket(q), tls(t), name(std::move(n))
+        {}
 
-        QAbstractSocket *socket;
+        QIODevice *socket;
+        qintptr descriptor;
+        QAbstractSocket
+            *qtSocket;  // the backend's Qt socket, which buffers until flushed; null for the client
         TlsStream *tls; // null: the socket's bytes are the tunnel's
         QByteArray name;
         qint64 relayed = 0;     // bytes read from this side and written to the other
@@ -62,6 +68,8 @@ private:
 
     Side &other(Side &side) { return &side == &m_client ? m_backend : m_client; }
     void watch(Side &side);
+    // Qt sockets keep what is written until flushed; the client's StreamSocket sends at once.
+    static void flush(Side &side);
     void relayFrom(Side &from);
     // The side's next bytes, decrypted on a TLS side: their count, 0 for none now, -1 when it broke.
     qint64 readFrom(Side &from, char *buffer, qint64 capacity);
