@@ -38,16 +38,88 @@ bool querySocketAddress(qintptr descriptor, AddressQuery query, sockaddr_storage
 }
 } // namespace
 
-StreamSocket::StreamSocket(qintptr descriptor, QObject *parent)
-    : QIODevice(parent), m_descriptor(descriptor), m_readNotifier(descriptor, QSocketNotifier::Read, this),
+StreamSocket::StreamSocket(qintptr descriptor, QObject *parent) : StreamSocket(parent)
+{
+    adopt(descriptor);
+    m_readNotifier.setEnabled(true);
+}
+
+StreamSocket::StreamSocket(QObject *parent)
+    : QIODevice(parent), m_readNotifier(QSocketNotifier::Read, this),
       m_writeNotifier(QSocketNotifier::Write, this)
 {
-    m_writeNotifier.setSocket(descriptor); // disabled until something is kept for later
-    const int one = 1;
-    ::setsockopt(static_cast<int>(descriptor), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     connect(&m_readNotifier, &QSocketNotifier::activated, this, &StreamSocket::onReadable);
     connect(&m_writeNotifier, &QSocketNotifier::activated, this, &StreamSocket::onWritable);
     QIODevice::open(QIODevice::ReadWrite | QIODevice::Unbuffered);
+}
+
+void StreamSocket::adopt(qintptr descriptor)
+{
+    m_descriptor = descriptor;
+    // Both stay disabled until asked for: the read notifier once connected, the write notifier
+    // while something is kept for later (or a connect is under way).
+    m_readNotifier.setSocket(descriptor);
+    m_writeNotifier.setSocket(descriptor);
+    const int one = 1;
+    ::setsockopt(static_cast<int>(descriptor), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+void StreamSocket::connectTo(const QHostAddress &address, quint16 port)
+{
+    sockaddr_storage target{};
+    socklen_t length = 0;
+    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
+        auto &v6 = reinterpret_cast<sockaddr_in6 &>(target);
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        const Q_IPV6ADDR bytes = address.toIPv6Address();
+        std::memcpy(&v6.sin6_addr, bytes.c, sizeof(bytes.c));
+        v6.sin6_scope_id = address.scopeId().toUInt();
+        length = sizeof(v6);
+    } else {
+        auto &v4 = reinterpret_cast<sockaddr_in &>(target);
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        v4.sin_addr.s_addr = htonl(address.toIPv4Address());
+        length = sizeof(v4);
+    }
+    const int descriptor = ::socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (descriptor < 0) {
+        fail(errno);
+        return;
+    }
+    adopt(descriptor);
+    if (::connect(descriptor, reinterpret_cast<const sockaddr *>(&target), length) == 0) {
+        // Loopback can connect at once; connected() still comes from the event loop.
+        QMetaObject::invokeMethod(this, &StreamSocket::finishConnecting, Qt::QueuedConnection);
+        m_connecting = true;
+        return;
+    }
+    if (errno != EINPROGRESS) {
+        fail(errno);
+        return;
+    }
+    m_connecting = true;
+    m_writeNotifier.setEnabled(true); // writable once the connect is done, either way
+}
+
+void StreamSocket::finishConnecting()
+{
+    if (!m_connecting || hasEnded())
+        return;
+    int error = 0;
+    socklen_t length = sizeof(error);
+    if (::getsockopt(static_cast<int>(m_descriptor), SOL_SOCKET, SO_ERROR, &error, &length) != 0)
+        error = errno;
+    if (error != 0) {
+        fail(error);
+        emitDisconnected();
+        return;
+    }
+    m_connecting = false;
+    m_readNotifier.setEnabled(true);
+    m_writeNotifier.setEnabled(bytesToWrite() > 0);
+    Q_EMIT connected();
 }
 
 StreamSocket::~StreamSocket()
@@ -87,6 +159,8 @@ qint64 StreamSocket::readData(char *data, qint64 maxSize)
 {
     if (hasEnded())
         return -1;
+    if (m_connecting)
+        return 0;
     m_readSinceNotified = true;
     if (!m_readNotifier.isEnabled())
         m_readNotifier.setEnabled(true); // reading again: tell of new bytes again
@@ -112,8 +186,7 @@ qint64 StreamSocket::readData(char *data, qint64 maxSize)
             m_drained = true;
             return 0;
         }
-        setErrorString(QString::fromLocal8Bit(std::strerror(error)));
-        markEnded();
+        fail(error);
         return -1;
     }
 }
@@ -123,7 +196,7 @@ qint64 StreamSocket::writeData(const char *data, qint64 maxSize)
     if (hasEnded())
         return -1;
     qint64 sent = 0;
-    if (bytesToWrite() == 0) {
+    if (bytesToWrite() == 0 && !m_connecting) {
         while (sent < maxSize) {
             const ssize_t n = ::send(static_cast<int>(m_descriptor), data + sent,
                                      static_cast<size_t>(maxSize - sent), MSG_NOSIGNAL);
@@ -136,14 +209,14 @@ qint64 StreamSocket::writeData(const char *data, qint64 maxSize)
                 continue;
             if (isTransient(error))
                 break;
-            setErrorString(QString::fromLocal8Bit(std::strerror(error)));
-            markEnded();
+            fail(error);
             return -1;
         }
     }
     if (sent < maxSize) {
         m_pending.append(data + sent, static_cast<qsizetype>(maxSize - sent));
-        m_writeNotifier.setEnabled(true);
+        if (!m_connecting)
+            m_writeNotifier.setEnabled(true);
     }
     return maxSize;
 }
@@ -180,6 +253,10 @@ void StreamSocket::onReadable()
 
 void StreamSocket::onWritable()
 {
+    if (m_connecting) {
+        finishConnecting();
+        return;
+    }
     const qint64 before = bytesToWrite();
     writePending();
     if (m_descriptor < 0)
@@ -204,10 +281,8 @@ void StreamSocket::writePending()
         const int error = errno;
         if (error == EINTR)
             continue;
-        if (!isTransient(error)) {
-            setErrorString(QString::fromLocal8Bit(std::strerror(error)));
-            markEnded();
-        }
+        if (!isTransient(error))
+            fail(error);
         break;
     }
     if (bytesToWrite() == 0) {
@@ -238,6 +313,7 @@ qint64 StreamSocket::discardInput()
 
 void StreamSocket::abort()
 {
+    m_aborted = true;
     if (m_descriptor < 0)
         return;
     m_readNotifier.setEnabled(false);
@@ -262,10 +338,17 @@ void StreamSocket::markEnded()
         QMetaObject::invokeMethod(this, &StreamSocket::emitDisconnected, Qt::QueuedConnection);
 }
 
+void StreamSocket::fail(int error)
+{
+    setErrorString(QString::fromLocal8Bit(std::strerror(error)));
+    m_endedByError = true;
+    markEnded();
+}
+
 void StreamSocket::emitDisconnected()
 {
-    if (m_disconnectedEmitted || m_descriptor < 0)
-        return;
+    if (m_disconnectedEmitted || m_aborted)
+        return; // an owner that aborted needs no telling
     m_disconnectedEmitted = true;
     Q_EMIT disconnected();
 }

@@ -25,13 +25,22 @@ class StreamSocket final : public QIODevice
 public:
     // Takes ownership of descriptor, which must be a connected, non-blocking stream socket.
     explicit StreamSocket(qintptr descriptor, QObject *parent = nullptr);
+    // Not connected yet: see connectTo().
+    explicit StreamSocket(QObject *parent = nullptr);
     ~StreamSocket() override;
+
+    // Starts a non-blocking connect. connected() follows when it is up; disconnected() when it failed,
+    // with the reason in errorString(), also for a failure found at once (never from inside this call).
+    // Bytes written meanwhile go out once the connection is up.
+    void connectTo(const QHostAddress &address, quint16 port);
 
     qintptr descriptor() const { return m_descriptor; }
     bool isSequential() const override { return true; }
     qint64 bytesToWrite() const override { return m_pending.size() - m_pendingOffset; }
     // True once the connection has ended (disconnected() was or is about to be emitted) or was aborted.
     bool hasEnded() const { return m_ended || m_descriptor < 0; }
+    // The end was an error (a reset, a failed write or connect), not the peer's FIN.
+    bool endedByError() const { return m_endedByError; }
 
     QHostAddress peerAddress() const;
     quint16 peerPort() const;
@@ -46,6 +55,7 @@ public:
     void abort();
 
 Q_SIGNALS:
+    void connected();
     void disconnected();
 
 protected:
@@ -53,23 +63,29 @@ protected:
     qint64 writeData(const char *data, qint64 maxSize) override;
 
 private:
+    void adopt(qintptr descriptor);
     void onReadable();
     void onWritable();
     void writePending();
     // Records the end of the connection; disconnected() is emitted from the event loop, never from
     // inside a read or a write the owner called.
     void markEnded();
+    void fail(int error);
+    void finishConnecting();
     void emitDisconnected();
 
-    qintptr m_descriptor;
+    qintptr m_descriptor = -1;
     QSocketNotifier m_readNotifier;
     QSocketNotifier m_writeNotifier;
     QByteArray m_pending; // bytes the kernel did not take yet, from m_pendingOffset on
     qsizetype m_pendingOffset = 0;
     bool m_readSinceNotified = false; // the owner read since the last readable notification
     bool m_drained = false;           // the last read found the kernel's buffer empty
+    bool m_connecting = false;
     bool m_ended = false;
+    bool m_endedByError = false;
     bool m_disconnectedEmitted = false;
+    bool m_aborted = false;
     bool m_inReadyRead = false;
 };
 

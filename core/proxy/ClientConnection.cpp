@@ -1079,7 +1079,7 @@ void ClientConnection::startTunnel()
     // The request is answered: the tunnel counts among the backend's open connections, not its requests.
     releaseBackendSlot();
     QByteArray fromBackend;
-    QAbstractSocket &backendSocket = m_upstream->handOverToTunnel(fromBackend);
+    QIODevice &backendSocket = m_upstream->handOverToTunnel(fromBackend);
     // Whatever the client sent behind its request head already belongs to the new protocol.
     const QByteArray fromClient = m_leftover.sliced(m_leftoverOffset);
     m_leftover.clear();

@@ -30,10 +30,15 @@ bool peerHasClosed(qintptr descriptor)
 }
 } // namespace
 
-Tunnel::Tunnel(Worker &worker, StreamSocket &client, TlsStream *clientTls, QAbstractSocket &backend,
+Tunnel::Side::Side(QIODevice &s, TlsStream *t, QByteArray n)
+    : socket(&s), stream(qobject_cast<StreamSocket *>(&s)), qtSocket(qobject_cast<QAbstractSocket *>(&s)),
+      descriptor(stream != nullptr ? stream->descriptor() : qtSocket->socketDescriptor()), tls(t),
+      name(std::move(n))
+{}
+
+Tunnel::Tunnel(Worker &worker, StreamSocket &client, TlsStream *clientTls, QIODevice &backend,
                BackendCounterSlot *backendCounters, std::function<void()> onClosed)
-    : m_worker(worker), m_client(client, client.descriptor(), nullptr, clientTls, "client"),
-      m_backend(backend, backend.socketDescriptor(), &backend, nullptr, "backend"),
+    : m_worker(worker), m_client(client, clientTls, "client"), m_backend(backend, nullptr, "backend"),
       m_backendCounters(backendCounters), m_onClosed(std::move(onClosed)),
       m_idleTimeoutMs(worker.config().timeouts.tunnelIdleMs)
 {
@@ -59,11 +64,10 @@ void Tunnel::watch(Side &side)
     Side *watched = &side;
     connect(side.socket, &QIODevice::readyRead, this, [this, watched] { relayFrom(*watched); });
     connect(side.socket, &QIODevice::bytesWritten, this, [this, watched] { onWritten(*watched); });
-    if (side.qtSocket == nullptr) {
-        // The client's socket tells of a FIN, a reset and a failed write alike; what it sent before
-        // still goes through.
-        connect(static_cast<StreamSocket *>(side.socket), &StreamSocket::disconnected, this,
-                [this, watched] { onEnded(*watched); });
+    if (side.stream != nullptr) {
+        // A StreamSocket tells of a FIN, a reset and a failed write alike; what it sent before still
+        // goes through.
+        connect(side.stream, &StreamSocket::disconnected, this, [this, watched] { onEnded(*watched); });
         return;
     }
     connect(side.qtSocket, &QAbstractSocket::disconnected, this, [this, watched] { onEnded(*watched); });

@@ -31,7 +31,7 @@ public:
     // more. clientTls: the client connection's TLS (null on a plain listener), which the client's bytes
     // go through both ways; it stays the caller's. backendCounters: the backend's counter slot of this
     // worker, for the bytes relayed.
-    Tunnel(Worker &worker, StreamSocket &client, TlsStream *clientTls, QAbstractSocket &backend,
+    Tunnel(Worker &worker, StreamSocket &client, TlsStream *clientTls, QIODevice &backend,
            BackendCounterSlot *backendCounters, std::function<void()> onClosed);
     ~Tunnel() override;
 
@@ -49,14 +49,13 @@ public:
 private:
     struct Side
     {
-        Side(QIODevice &s, qintptr d, QAbstractSocket *q, TlsStream *t, QByteArray n)
-            : socket(&s), descriptor(d), qtSocket(q), tls(t), name(std::move(n))
-        {}
+        // s: a StreamSocket or a QAbstractSocket.
+        Side(QIODevice &s, TlsStream *t, QByteArray n);
 
         QIODevice *socket;
+        StreamSocket *stream;      // socket, when it is a StreamSocket
+        QAbstractSocket *qtSocket; // socket, when it is a Qt socket (buffered until flushed)
         qintptr descriptor;
-        QAbstractSocket
-            *qtSocket;  // the backend's Qt socket, which buffers until flushed; null for the client
         TlsStream *tls; // null: the socket's bytes are the tunnel's
         QByteArray name;
         qint64 relayed = 0;     // bytes read from this side and written to the other

@@ -2,6 +2,7 @@
 #include "UpstreamConnection.h"
 
 #include "BackendSocket.h"
+#include "net/StreamSocket.h"
 
 #include <QSslSocket>
 
@@ -17,41 +18,66 @@ constexpr qint64 kWriteLowWater = 64 * 1024;
 
 UpstreamConnection::UpstreamConnection(const Backend &backend, const QByteArray &proxyHeader, char *scratch,
                                        qsizetype scratchSize, QObject *parent)
-    : QObject(parent), m_socketOwner(makeBackendSocket(backend.config.https, backend.config.host,
-                                                       backend.config.transport.tls)),
-      m_socket(*m_socketOwner), m_tlsSocket(qobject_cast<QSslSocket *>(m_socketOwner.get())), m_parser(*this),
-      m_runtime(backend.runtime), m_address(backend.address), m_port(backend.config.port),
-      m_https(backend.config.https), m_transport(backend.config.transport), m_proxyHeader(proxyHeader),
-      m_scratch(scratch), m_scratchSize(scratchSize)
+    : QObject(parent), m_parser(*this), m_runtime(backend.runtime), m_address(backend.address),
+      m_port(backend.config.port), m_https(backend.config.https), m_transport(backend.config.transport),
+      m_proxyHeader(proxyHeader), m_scratch(scratch), m_scratchSize(scratchSize)
 {
     m_runtime->openConnections.fetch_add(1, std::memory_order_relaxed);
-    connect(&m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onTcpConnected);
-    if (m_tlsSocket != nullptr) {
+    if (!m_https) {
+        auto stream = std::make_unique<StreamSocket>();
+        m_stream = stream.get();
+        m_io = std::move(stream);
+        connect(m_stream, &StreamSocket::connected, this, &UpstreamConnection::onTcpConnected);
+        connect(m_stream, &StreamSocket::disconnected, this, &UpstreamConnection::onStreamEnded);
+    } else {
+        std::unique_ptr<QTcpSocket> socket =
+            makeBackendSocket(true, backend.config.host, backend.config.transport.tls);
+        m_tlsSocket = static_cast<QSslSocket *>(socket.get());
+        m_io = std::move(socket);
+        connect(m_tlsSocket, &QSslSocket::connected, this, &UpstreamConnection::onTcpConnected);
         connect(m_tlsSocket, &QSslSocket::encrypted, this, &UpstreamConnection::onConnected);
         // Plain text handed to TLS counts as written before it leaves: the encrypted side says when it has.
         connect(m_tlsSocket, &QSslSocket::encryptedBytesWritten, this, &UpstreamConnection::onBytesWritten);
+        connect(m_tlsSocket, &QSslSocket::errorOccurred, this, &UpstreamConnection::onSocketError);
+        connect(m_tlsSocket, &QSslSocket::disconnected, this, &UpstreamConnection::onDisconnected);
     }
-    connect(&m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
-    connect(&m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
-    connect(&m_socket, &QTcpSocket::errorOccurred, this, &UpstreamConnection::onSocketError);
-    connect(&m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
+    connect(m_io.get(), &QIODevice::readyRead, this, &UpstreamConnection::onReadyRead);
+    connect(m_io.get(), &QIODevice::bytesWritten, this, &UpstreamConnection::onBytesWritten);
 }
 
 UpstreamConnection::~UpstreamConnection()
 {
     m_runtime->openConnections.fetch_sub(1, std::memory_order_relaxed);
-    m_socket.disconnect(this);
-    m_socket.abort();
+    abortSocket();
+}
+
+void UpstreamConnection::abortSocket()
+{
+    m_io->disconnect(this);
+    if (m_stream != nullptr)
+        m_stream->abort();
+    else
+        m_tlsSocket->abort();
 }
 
 void UpstreamConnection::connectToBackend()
 {
+    if (m_stream != nullptr) {
+        m_stream->connectTo(m_address, m_port); // every outcome comes from the event loop
+        return;
+    }
     m_inConnectToHost = true;
     // QSslSocket decrypts into its read buffer, which an unbuffered device would never read from.
-    m_socket.connectToHost(m_address, m_port,
-                           m_tlsSocket != nullptr ? QIODevice::ReadWrite
-                                                  : QIODevice::ReadWrite | QIODevice::Unbuffered);
+    m_tlsSocket->connectToHost(m_address, m_port, QIODevice::ReadWrite);
     m_inConnectToHost = false;
+}
+
+bool UpstreamConnection::isConnected() const
+{
+    if (!m_everConnected)
+        return false;
+    return m_stream != nullptr ? !m_stream->hasEnded()
+                               : m_tlsSocket->state() == QAbstractSocket::ConnectedState;
 }
 
 void UpstreamConnection::attach(UpstreamExchangeHandler *handler, bool responseHasNoBody)
@@ -75,13 +101,13 @@ void UpstreamConnection::allowProtocolSwitch()
     m_parser.setUpgradeRequested(true);
 }
 
-QAbstractSocket &UpstreamConnection::handOverToTunnel(QByteArray &alreadyRead)
+QIODevice &UpstreamConnection::handOverToTunnel(QByteArray &alreadyRead)
 {
     m_handler = nullptr;
     m_reusable = false;
-    m_socket.disconnect(this);
+    m_io->disconnect(this);
     alreadyRead = std::exchange(m_afterSwitch, {});
-    return m_socket;
+    return *m_io;
 }
 
 void UpstreamConnection::send(const QByteArray &bytes)
@@ -94,7 +120,7 @@ void UpstreamConnection::send(const char *data, qsizetype length)
     if (length == 0)
         return;
     if (isConnected())
-        m_socket.write(data, length);
+        m_io->write(data, length);
     else
         m_pending.append(data, length);
 }
@@ -102,7 +128,7 @@ void UpstreamConnection::send(const char *data, qsizetype length)
 qint64 UpstreamConnection::bytesToWrite() const
 {
     const qint64 encrypted = m_tlsSocket != nullptr ? m_tlsSocket->encryptedBytesToWrite() : 0;
-    return m_pending.size() + m_socket.bytesToWrite() + encrypted;
+    return m_pending.size() + m_io->bytesToWrite() + encrypted;
 }
 
 bool UpstreamConnection::matchesTransport(const BackendConfig &backend) const
@@ -125,35 +151,42 @@ void UpstreamConnection::close()
 {
     m_handler = nullptr;
     m_reusable = false;
-    m_socket.disconnect(this);
-    m_socket.abort();
+    abortSocket();
     deleteLater();
 }
 
 bool UpstreamConnection::peerHasClosed() const
 {
     char byte = 0;
-    const ssize_t peeked =
-        ::recv(static_cast<int>(m_socket.socketDescriptor()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const qintptr descriptor = m_stream != nullptr ? m_stream->descriptor() : m_tlsSocket->socketDescriptor();
+    const ssize_t peeked = ::recv(static_cast<int>(descriptor), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 void UpstreamConnection::onTcpConnected()
 {
-    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    if (startBackendSession(m_socket, m_proxyHeader))
+    if (m_stream != nullptr) {
+        if (!m_proxyHeader.isEmpty())
+            m_stream->write(m_proxyHeader);
         onConnected();
+        return;
+    }
+    m_tlsSocket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    startBackendSession(*m_tlsSocket, m_proxyHeader); // the handshake's end connects
 }
 
 void UpstreamConnection::onConnected()
 {
     m_everConnected = true;
     if (!m_pending.isEmpty()) {
-        m_socket.write(m_pending);
+        m_io->write(m_pending);
         m_pending.clear();
     }
     if (m_handler != nullptr)
         m_handler->onUpstreamConnected();
+    // A handler that stopped reading its client because the bytes held for the connect piled up
+    // waits for a bytesWritten, which does not come when the kernel took them all at once.
+    onBytesWritten();
 }
 
 void UpstreamConnection::onReadyRead()
@@ -167,7 +200,7 @@ void UpstreamConnection::onReadyRead()
     }
     bool readAny = false;
     while (m_handler != nullptr && !m_readingPaused) {
-        const qint64 received = m_socket.read(m_scratch, m_scratchSize);
+        const qint64 received = m_io->read(m_scratch, m_scratchSize);
         if (received == 0) {
             // An unbuffered socket can report the backend's FIN as a readable event whose read
             // yields nothing, so an empty first read asks the kernel whether the peer is gone. A TLS
@@ -178,7 +211,10 @@ void UpstreamConnection::onReadyRead()
         }
         readAny = true;
         if (received < 0) {
-            onDisconnected();
+            if (m_stream != nullptr && m_stream->endedByError())
+                onBroken(m_stream->errorString().toUtf8());
+            else
+                onDisconnected();
             return;
         }
         m_responseBytes += received;
@@ -224,7 +260,9 @@ void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
         if (!std::exchange(m_connectFailureQueued, true)) {
             QMetaObject::invokeMethod(
                 this,
-                [this, reason = m_socket.errorString().toUtf8()] { fail(UpstreamError::Connect, reason); },
+                [this, reason = m_tlsSocket->errorString().toUtf8()] {
+                    fail(UpstreamError::Connect, reason);
+                },
                 Qt::QueuedConnection);
         }
         return;
@@ -233,26 +271,44 @@ void UpstreamConnection::onSocketError(QAbstractSocket::SocketError error)
         onDisconnected();
         return;
     }
-    if (m_handler == nullptr) {
-        Q_EMIT closedWhileIdle(this);
-        return;
-    }
-    if (m_everConnected) {
-        fail(UpstreamError::Reset, m_socket.errorString().toUtf8());
+    const QByteArray reason = m_tlsSocket->errorString().toUtf8();
+    if (m_everConnected || m_handler == nullptr) {
+        onBroken(reason);
         return;
     }
     // Before the connection is ready, a TLS error is the handshake's: a certificate that did not verify,
     // or a backend that does not speak TLS.
-    const bool duringHandshake =
-        m_tlsSocket != nullptr && m_socket.state() == QAbstractSocket::ConnectedState;
-    const QByteArray reason = m_socket.errorString().toUtf8();
+    const bool duringHandshake = m_tlsSocket->state() == QAbstractSocket::ConnectedState;
     const bool tlsFailure = duringHandshake || error == QAbstractSocket::SslHandshakeFailedError;
     fail(UpstreamError::Connect, tlsFailure ? QByteArray("TLS handshake failed: " + reason) : reason);
 }
 
+void UpstreamConnection::onStreamEnded()
+{
+    if (m_endHandled || m_failed)
+        return; // a read already found the end
+    const QByteArray reason = m_stream->errorString().toUtf8();
+    if (!m_everConnected)
+        fail(UpstreamError::Connect, reason);
+    else if (m_stream->endedByError())
+        onBroken(reason);
+    else
+        onDisconnected();
+}
+
+void UpstreamConnection::onBroken(const QByteArray &reason)
+{
+    m_endHandled = true;
+    if (m_handler == nullptr) {
+        Q_EMIT closedWhileIdle(this);
+        return;
+    }
+    fail(UpstreamError::Reset, reason);
+}
+
 void UpstreamConnection::onDisconnected()
 {
-    if (m_failed)
+    if (m_failed || std::exchange(m_endHandled, true))
         return;
     if (m_handler == nullptr) {
         Q_EMIT closedWhileIdle(this);

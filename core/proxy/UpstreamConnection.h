@@ -4,14 +4,16 @@
 #include "balancing/BackendTable.h"
 #include "http/ResponseParser.h"
 
+#include <QAbstractSocket>
 #include <QObject>
-#include <QTcpSocket>
 
 #include <memory>
 
 class QSslSocket;
 
 namespace fulcrum {
+
+class StreamSocket;
 
 class UpstreamExchangeHandler
 {
@@ -51,7 +53,7 @@ public:
     void allowProtocolSwitch();
     // After a 101: the socket, for a tunnel to use from now on, and the bytes the backend sent right
     // behind the head. The connection only closes the socket from then on.
-    QAbstractSocket &handOverToTunnel(QByteArray &alreadyRead);
+    QIODevice &handOverToTunnel(QByteArray &alreadyRead);
     void send(const QByteArray &bytes);
     void send(const char *data, qsizetype length);
     qint64 bytesToWrite() const;
@@ -62,10 +64,7 @@ public:
     bool peerHasClosed() const;
 
     // Ready for HTTP: the TCP connection up and, for TLS, the handshake done.
-    bool isConnected() const
-    {
-        return m_everConnected && m_socket.state() == QAbstractSocket::ConnectedState;
-    }
+    bool isConnected() const;
     bool isReusable() const { return m_reusable && isConnected() && m_pending.isEmpty(); }
     bool wasReused() const { return m_exchanges > 1; }
     bool hasResponseBytes() const { return m_responseBytes > 0; }
@@ -85,6 +84,11 @@ Q_SIGNALS:
 private:
     void onTcpConnected();
     void onConnected();
+    // The plain socket's end: a FIN, a reset, or a connect that failed.
+    void onStreamEnded();
+    // The connection broke after it was up (a reset, a failed write).
+    void onBroken(const QByteArray &reason);
+    void abortSocket();
     void onReadyRead();
     void onBytesWritten();
     void onSocketError(QAbstractSocket::SocketError error);
@@ -95,9 +99,11 @@ private:
     void onResponseBody(const char *data, qsizetype length) override;
     void onResponseComplete() override;
 
-    std::unique_ptr<QTcpSocket> m_socketOwner;
-    QTcpSocket &m_socket;
-    QSslSocket *m_tlsSocket = nullptr; // m_socket when the backend is https://
+    // A plain backend's bytes go through an unbuffered StreamSocket; an https:// one's through a
+    // QSslSocket. m_io is whichever it is.
+    std::unique_ptr<QIODevice> m_io;
+    StreamSocket *m_stream = nullptr;
+    QSslSocket *m_tlsSocket = nullptr;
     ResponseParser m_parser;
     std::shared_ptr<BackendRuntime> m_runtime;
     QHostAddress m_address;
@@ -121,6 +127,7 @@ private:
     bool m_inConnectToHost = false;
     bool m_connectFailureQueued = false;
     bool m_switchedProtocols = false;
+    bool m_endHandled = false; // the backend's end was acted on (read as EOF, then told again)
 };
 
 } // namespace fulcrum

@@ -186,6 +186,35 @@ private Q_SLOTS:
         QCOMPARE(gone.size(), 0);
     }
 
+    void connectsAndSendsWhatWasWrittenMeanwhile()
+    {
+        StreamSocket socket;
+        QSignalSpy connected(&socket, &StreamSocket::connected);
+        socket.connectTo(QHostAddress::LocalHost, m_server->serverPort());
+        QCOMPARE(socket.write("early bytes"), qint64(11)); // before the connect is done
+        QVERIFY(connected.wait(5000));
+        QVERIFY(m_server->hasPendingConnections() || m_server->waitForNewConnection(5000));
+        std::unique_ptr<QTcpSocket> accepted(m_server->nextPendingConnection());
+        QByteArray received;
+        QTRY_VERIFY_WITH_TIMEOUT((received += accepted->readAll(), received == "early bytes"), 5000);
+        QCOMPARE(socket.peerPort(), m_server->serverPort());
+    }
+
+    void refusedConnectEndsWithTheReason()
+    {
+        const quint16 closedPort = m_server->serverPort();
+        m_server->close(); // nothing listens there any more
+        StreamSocket socket;
+        QSignalSpy connected(&socket, &StreamSocket::connected);
+        QSignalSpy gone(&socket, &StreamSocket::disconnected);
+        socket.connectTo(QHostAddress::LocalHost, closedPort);
+        QVERIFY(gone.isEmpty()); // never from inside connectTo()
+        QVERIFY(gone.wait(5000));
+        QVERIFY(connected.isEmpty());
+        QVERIFY(socket.endedByError());
+        QCOMPARE(socket.errorString(), QStringLiteral("Connection refused"));
+    }
+
 private:
     std::unique_ptr<QTcpServer> m_server;
 };
