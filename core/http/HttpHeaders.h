@@ -18,6 +18,7 @@ class HttpHeaders
 {
 public:
     void append(QByteArray name, QByteArray value) { m_headers.append({std::move(name), std::move(value)}); }
+    void reserve(qsizetype count) { m_headers.reserve(count); }
     qsizetype size() const { return m_headers.size(); }
     bool isEmpty() const { return m_headers.isEmpty(); }
     const HttpHeader &at(qsizetype index) const { return m_headers.at(index); }

@@ -2,6 +2,7 @@
 #include "ProxyServer.h"
 
 #include "config/RoutingValidation.h"
+#include "eventloop/EpollEventDispatcher.h"
 #include "health/HealthMonitor.h"
 #include "metrics/MetricsCollector.h"
 #include "proxy/ListenSockets.h"
@@ -81,9 +82,14 @@ bool ProxyServer::start(const ProxyConfig &config, QString *error)
     }
     m_health = std::make_unique<HealthMonitor>(m_registry);
     m_clientLimiters = ClientLimiters::from(config);
+    // A worker holds thousands of sockets, and Qt's dispatcher walks all of them on every wake-up.
+    // FULCRUM_EVENT_DISPATCHER=qt keeps Qt's, to compare or to rule the epoll one out.
+    const bool useEpollDispatcher = qgetenv("FULCRUM_EVENT_DISPATCHER") != "qt";
     for (int w = 0; w < workers; ++w) {
         auto *thread = new QThread(this);
         thread->setObjectName(u"fulcrum-worker-%1"_s.arg(w));
+        if (useEpollDispatcher)
+            thread->setEventDispatcher(new EpollEventDispatcher);
         auto *worker = new Worker(w, config, std::move(descriptors[static_cast<std::size_t>(w)]),
                                   *m_listenerCounters, STDOUT_FILENO, &m_clientLimiters, &m_tls);
         worker->moveToThread(thread);
