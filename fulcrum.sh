@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # fulcrum.sh — one entry point for building, trying, testing and benchmarking Fulcrum.
 #
-# Usage: ./fulcrum.sh setup|demo|console|test|bench [bench options]
+# Usage: ./fulcrum.sh setup|demo|console|test|fuzz [SECONDS]|bench [bench options]
 #   setup   install missing Debian packages (apt-get), configure and build the release preset
 #   demo    setup, start fulcrumd with its built-in demo backends on 127.0.0.1:8080, send a few requests
 #           and show where they went; keeps running until Ctrl-C when stdin is a terminal
@@ -10,7 +10,11 @@
 #           display, it runs under xvfb-run for 8 s and saves a screenshot to console-demo.png
 #   test    setup, run the whole suite (ctest --preset release), then the ASan/UBSan stage:
 #             FULCRUM_ASAN=1 always runs it, FULCRUM_ASAN=0 never does; unset, it runs when CI=true and
-#             the release stage left enough of FULCRUM_CI_BUDGET seconds (default 3600)
+#             the release stage left enough of FULCRUM_CI_BUDGET seconds (default 3600); then the fuzz
+#             stage (every libFuzzer target for 30 s): FULCRUM_FUZZ=1 always, FULCRUM_FUZZ=0 never; unset,
+#             when CI=true and its build and runs still fit in the budget and in 45 minutes of CI
+#   fuzz    build the fuzz preset (clang-14, libFuzzer + ASan/UBSan) and run every target for SECONDS
+#           (default 30) over a copy of its seed corpus; fails on any crash, leak or timeout
 #   bench   setup, then bench/compare.sh with the given options (fulcrumd side by side with nginx, HAProxy)
 # Written for Debian bookworm; run as root, or as a user with sudo for the package installation.
 set -euo pipefail
@@ -23,6 +27,15 @@ PACKAGES=(build-essential cmake ninja-build qt6-base-dev qt6-httpserver-dev qt6-
     dnsmasq-base nodejs libssl-dev openssl)
 # NodeSource's nodejs bundles npm and conflicts with Debian's npm package: ask for npm only when none is there.
 command -v npm >/dev/null || PACKAGES+=(npm)
+# libFuzzer and the sanitizers it is built with come with clang's runtime, not with gcc.
+FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+# How long `cmake --build --preset fuzz -j2` takes from a clean tree on the 2-core development machine
+# (the sum of ninja's step times halved, with other builds running beside it); the fuzz stage's gate adds
+# it to the runs' time. See docs/reliability.md.
+FUZZ_BUILD_SECONDS=970
+FUZZ_CI_SECONDS=30
+# The CI run as a whole stays within this; only the optional fuzz stage is skipped to keep it there.
+CI_LIMIT_SECONDS=2700
 FULCRUMD=build/release/headless/fulcrumd
 
 section() { printf '\n==== %s ====\n' "$*"; }
@@ -32,10 +45,10 @@ is_installed() { # package
     [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) == "install ok installed" ]]
 }
 
-install_packages() {
+install_packages() { # [extra package...]
     command -v dpkg-query >/dev/null || die "dpkg-query not found: this script expects Debian bookworm"
     local missing=() pkg
-    for pkg in "${PACKAGES[@]}"; do
+    for pkg in "${PACKAGES[@]}" "$@"; do
         is_installed "$pkg" || missing+=("$pkg")
     done
     if ((${#missing[@]} == 0)); then
@@ -161,17 +174,27 @@ demo() {
     stop_demo 0
 }
 
-asan_wanted() { # elapsed seconds of the release stage
-    case ${FULCRUM_ASAN:-} in
-    1) echo "FULCRUM_ASAN=1"; return 0 ;;
-    0) echo "skipped: FULCRUM_ASAN=0"; return 1 ;;
+# Whether an optional stage's variable (FULCRUM_ASAN, FULCRUM_FUZZ) or the absence of CI settles if it
+# runs: 0 run, 1 skip, 2 the caller decides from the time left.
+stage_settled() { # variable name
+    local value=${!1:-}
+    case $value in
+    1) echo "$1=1"; return 0 ;;
+    0) echo "skipped: $1=0"; return 1 ;;
     "") ;;
-    *) die "FULCRUM_ASAN must be 0 or 1, not \"$FULCRUM_ASAN\"" ;;
+    *) die "$1 must be 0 or 1, not \"$value\"" ;;
     esac
     if [[ ${CI:-} != true ]]; then
-        echo "skipped: not in CI (set FULCRUM_ASAN=1 to run it)"
+        echo "skipped: not in CI (set $1=1 to run it)"
         return 1
     fi
+    return 2
+}
+
+asan_wanted() { # elapsed seconds of the release stage
+    local settled=0
+    stage_settled FULCRUM_ASAN || settled=$?
+    ((settled == 2)) || return "$settled"
     # A sanitizer build and its slower tests take a multiple of the release stage; run it only
     # when at least twice the release stage's time is left of the budget.
     local budget=${FULCRUM_CI_BUDGET:-3600} left
@@ -182,6 +205,75 @@ asan_wanted() { # elapsed seconds of the release stage
         return 1
     fi
     echo "CI=true, release stage took $1 s of FULCRUM_CI_BUDGET=$budget"
+}
+
+fuzz_targets() {
+    local target
+    for target in build/fuzz/tests/fuzz/fuzz_*; do
+        [[ -f $target && -x $target ]] && echo "$target"
+    done
+}
+
+fuzz_build() {
+    section "configure (cmake --preset fuzz)"
+    cmake --preset fuzz
+    section "build (cmake --build --preset fuzz)"
+    cmake --build --preset fuzz
+}
+
+# Runs every fuzz target for $1 seconds, one after the other (one process each: the machine is shared),
+# over a copy of its seeds in build/fuzz-runs/<name>/corpus so the checked-in corpus stays small.
+run_fuzzers() { # seconds per target
+    local seconds=$1 target name work failed=() stats
+    [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "fuzz: SECONDS must be a positive number, not \"$seconds\""
+    local targets=()
+    mapfile -t targets < <(fuzz_targets)
+    ((${#targets[@]} > 0)) || die "no fuzz targets in build/fuzz/tests/fuzz"
+    for target in "${targets[@]}"; do
+        name=${target##*/fuzz_}
+        work=build/fuzz-runs/$name
+        rm -rf "$work"
+        mkdir -p "$work/corpus" "$work/artifacts"
+        cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
+        section "fuzz: $name for $seconds s"
+        if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+            -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1; then
+            stats=$(grep -E '^Done [0-9]+ runs' "$work/log" || true)
+            echo "$stats; $(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[^ ]+' "$work/log" | tail -n 1)"
+        else
+            tail -n 40 "$work/log"
+            echo "fuzz: $name FAILED; log $work/log; input(s):"
+            ls -1 "$work"/artifacts/* 2>/dev/null || echo "  (none written)"
+            failed+=("$name")
+        fi
+    done
+    ((${#failed[@]} == 0)) || die "fuzz targets failed: ${failed[*]} (inputs in build/fuzz-runs/*/artifacts)"
+    echo "every fuzz target ran $seconds s without a finding"
+}
+
+fuzz() { # [seconds]
+    section "packages"
+    install_packages "${FUZZ_PACKAGES[@]}"
+    fuzz_build
+    run_fuzzers "${1:-30}"
+}
+
+fuzz_wanted() { # elapsed seconds of the whole run so far
+    local settled=0
+    stage_settled FULCRUM_FUZZ || settled=$?
+    ((settled == 2)) || return "$settled"
+    local budget=${FULCRUM_CI_BUDGET:-3600} targets limit need
+    [[ $budget =~ ^[0-9]+$ ]] || die "FULCRUM_CI_BUDGET must be a number of seconds"
+    limit=$((budget < CI_LIMIT_SECONDS ? budget : CI_LIMIT_SECONDS))
+    targets=$(find tests/fuzz -maxdepth 1 -name 'fuzz_*.cpp' | wc -l)
+    # Each target runs FUZZ_CI_SECONDS plus a few seconds to load its corpus and exit.
+    need=$((FUZZ_BUILD_SECONDS + targets * (FUZZ_CI_SECONDS + 5)))
+    if ((${1} + need > limit)); then
+        echo "skipped: $1 s elapsed, the fuzz stage needs about $need s, the limit is $limit s"
+        return 1
+    fi
+    echo "CI=true, $1 s elapsed, about $need s needed, limit $limit s"
 }
 
 test_suite() {
@@ -208,6 +300,13 @@ test_suite() {
         section "test (ctest --preset asan)"
         ctest --preset asan
     fi
+
+    section "fuzz stage"
+    if fuzz_wanted "$((SECONDS - start))"; then
+        install_packages "${FUZZ_PACKAGES[@]}"
+        fuzz_build
+        run_fuzzers "$FUZZ_CI_SECONDS"
+    fi
     section "all tests passed ($((SECONDS - start)) s)"
 }
 
@@ -230,7 +329,7 @@ bench() {
 }
 
 usage() {
-    sed -n '3,15p' "$SELF" | sed 's/^# \{0,1\}//'
+    sed -n '3,19p' "$SELF" | sed 's/^# \{0,1\}//'
 }
 
 case ${1:-} in
@@ -238,6 +337,7 @@ setup) setup ;;
 demo) demo ;;
 console) console ;;
 test) test_suite ;;
+fuzz) shift; fuzz "$@" ;;
 bench) shift; bench "$@" ;;
 -h | --help | help) usage ;;
 *) usage >&2; exit 2 ;;

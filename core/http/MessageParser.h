@@ -74,11 +74,15 @@ private:
     static int onHeaderValueThunk(llhttp_t *p, const char *at, size_t length);
     static int onHeaderValueCompleteThunk(llhttp_t *p);
     static int onHeadersCompleteThunk(llhttp_t *p);
+    static int onChunkHeaderThunk(llhttp_t *p);
     static int onBodyThunk(llhttp_t *p, const char *at, size_t length);
     static int onMessageCompleteThunk(llhttp_t *p);
     static MessageParser *self(llhttp_t *p) { return static_cast<MessageParser *>(p->data); }
 
     int countHeadBytes(qsizetype length);
+    FeedResult execute(const char *data, qsizetype length);
+    // The index of the first LF at or after from that follows another LF (length when there is none).
+    qsizetype nextDoubleLineFeed(const char *data, qsizetype from, qsizetype length) const;
 
     llhttp_t m_parser;
     llhttp_settings_t m_settings;
@@ -91,10 +95,12 @@ private:
     qint64 m_bodyLimit = 0;
     bool m_inMessage = false;
     bool m_headComplete = false;
+    bool m_inTrailers = false;
     bool m_inHeaderValue = false;
     bool m_valueReachedFeedEnd = false;
     const char *m_feedBegin = nullptr;
     const char *m_feedEnd = nullptr;
+    char m_lastByte = 0; // the last byte llhttp took, which may have come in an earlier read
 };
 
 } // namespace fulcrum

@@ -35,6 +35,12 @@ int ResponseParser::onHeadersComplete(llhttp_t *parser, HttpHeaders &&headers)
     if (switchesProtocols && !m_upgradeRequested)
         return fail(502, "backend switched protocols without being asked");
     m_head.versionMinor = parser->http_minor;
+    // llhttp takes any byte but CR and LF in the reason phrase, and the phrase is forwarded to the client.
+    for (const char c : m_head.reason) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x20 && c != '\t') || byte == 0x7f)
+            return fail(502, "backend sent an invalid reason phrase");
+    }
     if (m_head.headers.count("content-length") > 1)
         return fail(502, "backend sent duplicate Content-Length");
     const qsizetype transferEncodings = m_head.headers.count("transfer-encoding");

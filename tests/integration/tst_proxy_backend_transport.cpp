@@ -3,12 +3,14 @@
 // keep-alive reuse, health checks over TLS, unusable CA files) and the PROXY protocol sent to backends
 // (v1 and v2, the resolved client, connections kept per client, health checks' LOCAL header).
 #include "ProxyTest.h"
+#include "TestCertificates.h"
 #include "TransportBackend.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHostInfo>
 #include <QJsonArray>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -17,15 +19,6 @@ using namespace fulcrum::test;
 
 namespace {
 constexpr int kWaitMs = 10'000;
-
-bool runOpenssl(const QString &directory, const QStringList &arguments)
-{
-    QProcess openssl;
-    openssl.setWorkingDirectory(directory);
-    openssl.start(u"openssl"_s, arguments);
-    return openssl.waitForFinished(30'000) && openssl.exitStatus() == QProcess::NormalExit &&
-           openssl.exitCode() == 0;
-}
 
 // Where fulcrumd connects for a URL naming localhost: the first address it resolves to, as fulcrumd takes.
 QHostAddress localhostAddress()
@@ -44,12 +37,6 @@ qint64 residentBytes(qint64 pid)
             return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
     }
     return -1;
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 } // namespace
 
@@ -86,8 +73,9 @@ private:
     HttpResponse get(const QByteArray &path = "/",
                      const QList<std::pair<QByteArray, QByteArray>> &headers = {});
 
-    QTemporaryDir m_certificates;
+    TestCertificates m_authority;
     QString m_caPath;
+    QString m_notCertificatePath; // a PEM file that holds a key and no certificate
     QSslCertificate m_serverCertificate;
     QSslKey m_serverKey;
     std::unique_ptr<TransportBackend> m_backend;
@@ -97,29 +85,16 @@ private:
 
 void TestProxyBackendTransport::initTestCase()
 {
-    QVERIFY(m_certificates.isValid());
-    const QString dir = m_certificates.path();
-    const QStringList ecKey{u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s,
-                            u"-nodes"_s};
-    QVERIFY(runOpenssl(dir, QStringList{u"req"_s, u"-x509"_s} + ecKey +
-                                QStringList{u"-keyout"_s, u"ca.key"_s, u"-out"_s, u"ca.pem"_s, u"-days"_s,
-                                            u"2"_s, u"-subj"_s, u"/CN=Fulcrum test CA"_s, u"-addext"_s,
-                                            u"basicConstraints=critical,CA:TRUE"_s, u"-addext"_s,
-                                            u"keyUsage=critical,keyCertSign,cRLSign"_s}));
-    QVERIFY(runOpenssl(dir, QStringList{u"req"_s} + ecKey +
-                                QStringList{u"-keyout"_s, u"server.key"_s, u"-out"_s, u"server.csr"_s,
-                                            u"-subj"_s, u"/CN=localhost"_s}));
-    QFile extensions(dir + u"/server.ext"_s);
-    QVERIFY(extensions.open(QIODevice::WriteOnly));
-    extensions.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                     "extendedKeyUsage=serverAuth\n");
-    extensions.close();
-    QVERIFY(runOpenssl(dir, {u"x509"_s, u"-req"_s, u"-in"_s, u"server.csr"_s, u"-CA"_s, u"ca.pem"_s,
-                             u"-CAkey"_s, u"ca.key"_s, u"-CAcreateserial"_s, u"-out"_s, u"server.pem"_s,
-                             u"-days"_s, u"2"_s, u"-extfile"_s, u"server.ext"_s}));
-    m_caPath = dir + u"/ca.pem"_s;
-    m_serverCertificate = QSslCertificate(readFile(dir + u"/server.pem"_s), QSsl::Pem);
-    m_serverKey = QSslKey(readFile(dir + u"/server.key"_s), QSsl::Ec, QSsl::Pem);
+    QVERIFY2(m_authority.isValid(), qPrintable(m_authority.errorString()));
+    // Backends are reached as https://127.0.0.1 and as https://localhost: the certificate names both.
+    const auto issued = m_authority.issue(u"server"_s, {u"localhost"_s, u"127.0.0.1"_s});
+    QVERIFY2(issued, qPrintable(m_authority.errorString()));
+    m_caPath = m_authority.caFile();
+    m_serverCertificate = QSslCertificate::fromPath(issued->certificateFile, QSsl::Pem).value(0);
+    QFile key(issued->keyFile);
+    QVERIFY(key.open(QIODevice::ReadOnly));
+    m_serverKey = QSslKey(&key, QSsl::Ec, QSsl::Pem);
+    m_notCertificatePath = issued->keyFile;
     QVERIFY(!m_serverCertificate.isNull());
     QVERIFY(!m_serverKey.isNull());
 }
@@ -326,7 +301,7 @@ void TestProxyBackendTransport::healthChecksSpeakTls()
 
 void TestProxyBackendTransport::unusableCaFileIsAConfigError()
 {
-    const QString missing = m_certificates.path() + u"/missing.pem"_s;
+    const QString missing = QFileInfo(m_caPath).dir().filePath(u"missing.pem"_s);
     const FulcrumProcess::Result flag = FulcrumProcess::run(
         {u"--check-config"_s, u"--backend"_s, u"https://127.0.0.1:9"_s, u"--backend-ca"_s, missing});
     QVERIFY(flag.finished);
@@ -334,7 +309,7 @@ void TestProxyBackendTransport::unusableCaFileIsAConfigError()
     QVERIFY2(flag.standardError.contains("--backend-ca") && flag.standardError.contains(missing.toUtf8()),
              flag.standardError.constData());
 
-    const QString notPem = m_certificates.path() + u"/server.ext"_s;
+    const QString notPem = m_notCertificatePath;
     ConfigFile config;
     QVERIFY(config.write(QJsonObject{
         {u"version"_s, 1},

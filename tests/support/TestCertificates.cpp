@@ -4,6 +4,7 @@
 #include "ToolRun.h"
 
 #include <QFile>
+#include <QHostAddress>
 #include <QSslCertificate>
 
 using namespace Qt::StringLiterals;
@@ -26,17 +27,16 @@ TestCertificates::TestCertificates()
                         u"-subj"_s, u"/CN=Fulcrum test CA"_s});
 }
 
-std::optional<TestCertificates::Issued> TestCertificates::issue(const QString &tag,
-                                                                const QStringList &dnsNames)
+std::optional<TestCertificates::Issued> TestCertificates::issue(const QString &tag, const QStringList &names)
 {
-    if (!isValid() || dnsNames.isEmpty())
+    if (!isValid() || names.isEmpty())
         return std::nullopt;
     const Issued issued{m_dir.filePath(tag + u".pem"_s), m_dir.filePath(tag + u".key"_s)};
     const QString request = m_dir.filePath(tag + u".csr"_s);
     const QString extensions = m_dir.filePath(tag + u".ext"_s);
     QStringList alternativeNames;
-    for (const QString &name : dnsNames)
-        alternativeNames.append(u"DNS:"_s + name);
+    for (const QString &name : names)
+        alternativeNames.append((QHostAddress(name).isNull() ? u"DNS:"_s : u"IP:"_s) + name);
     QFile extensionFile(extensions);
     if (!extensionFile.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         m_error = extensionFile.errorString();
@@ -47,7 +47,7 @@ std::optional<TestCertificates::Issued> TestCertificates::issue(const QString &t
     extensionFile.close();
     if (!openssl(QStringList{u"req"_s} + kNewEcKey +
                  QStringList{u"-keyout"_s, issued.keyFile, u"-out"_s, request, u"-subj"_s,
-                             u"/CN="_s + dnsNames.first()}) ||
+                             u"/CN="_s + names.first()}) ||
         !openssl({u"x509"_s, u"-req"_s, u"-in"_s, request, u"-CA"_s, caFile(), u"-CAkey"_s,
                   m_dir.filePath(u"ca.key"_s), u"-CAcreateserial"_s, u"-out"_s, issued.certificateFile,
                   u"-days"_s, u"2"_s, u"-extfile"_s, extensions}))

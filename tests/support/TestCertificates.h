@@ -27,9 +27,10 @@ public:
     QString errorString() const { return m_error; }
     QString caFile() const { return m_dir.filePath(QStringLiteral("ca.pem")); }
 
-    // A certificate for dnsNames (the first is also its common name), with a key of its own; its files are
-    // named after tag (an existing tag's files are replaced). Nothing, with errorString() set, on failure.
-    std::optional<Issued> issue(const QString &tag, const QStringList &dnsNames);
+    // A certificate for names (the first is also its common name), with a key of its own; a name that is an
+    // IP address goes in as one, so clients connecting by address verify it too. Its files are named after
+    // tag (an existing tag's files are replaced). Nothing, with errorString() set, on failure.
+    std::optional<Issued> issue(const QString &tag, const QStringList &names);
 
     // What a client that trusts this authority (and nothing else) connects with.
     QSslConfiguration clientConfiguration() const;

@@ -37,6 +37,8 @@ private Q_SLOTS:
     void decodesChunkedBody();
     void pausesBetweenPipelinedRequests();
     void acceptsByteByByteInput();
+    void bareLineFeedInALaterRead();
+    void lineFeedsInBodiesStayBody();
     void normalizesAbsoluteForm();
     void http10WithoutHostIsAccepted();
     void recognisesUpgradeRequests_data();
@@ -86,6 +88,19 @@ void TestRequestParser::rejectsBadInput_data()
     QTest::newRow("CONNECT") << QByteArray("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n") << 501;
     QTest::newRow("unknown expectation")
         << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nExpect: magic\r\n\r\n") << 417;
+    // Found by fuzz_chunked: llhttp 8 ends a head or a trailer section at a bare LF even in strict mode.
+    QTest::newRow("bare LF ends the head") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n\nGET") << 400;
+    QTest::newRow("bare LF ends the trailers")
+        << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\nGET") << 400;
+    // Found by fuzz_request_parser: llhttp 8 takes ": value" as a field with an empty name.
+    QTest::newRow("empty header name")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n:ontent-Length: 2\r\n\r\n") << 400;
+    QTest::newRow("empty header name first") << QByteArray("GET / HTTP/1.1\r\n: x\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("empty header name and value")
+        << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n:\r\n\r\n") << 400;
+    QTest::newRow("bare LF after a trailer field")
+        << QByteArray("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\r\n\n")
+        << 400;
 }
 
 void TestRequestParser::rejectsBadInput()
@@ -189,6 +204,34 @@ void TestRequestParser::recognisesUpgradeRequests()
     QCOMPARE(result.consumed, input.size() - 2);
     QCOMPARE(recorder.heads.size(), 1);
     QCOMPARE(recorder.heads.constFirst().upgrade, upgrade);
+}
+
+void TestRequestParser::bareLineFeedInALaterRead()
+{
+    // The LF before the bare one came in the previous read.
+    Recorder recorder;
+    RequestParser parser(ParserLimits{}, recorder);
+    const QByteArray head = "GET / HTTP/1.1\r\nHost: a\r\n";
+    QCOMPARE(parser.feed(head.constData(), head.size()).progress, MessageParser::Progress::NeedMore);
+    QCOMPARE(parser.feed("\n", 1).progress, MessageParser::Progress::Failed);
+    QCOMPARE(parser.failure().status, 400);
+    QVERIFY(recorder.heads.isEmpty());
+}
+
+void TestRequestParser::lineFeedsInBodiesStayBody()
+{
+    Recorder recorder;
+    RequestParser parser(ParserLimits{}, recorder);
+    const QByteArray input = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "4\r\n\n\n\n\n\r\n0\r\n\r\n\n\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    const auto first = parser.feed(input.constData(), input.size());
+    QCOMPARE(first.progress, MessageParser::Progress::MessageComplete);
+    QCOMPARE(recorder.body, QByteArray("\n\n\n\n"));
+    parser.resume();
+    // Empty lines between requests are not a head: they stay ignored as before.
+    const auto second = parser.feed(input.constData() + first.consumed, input.size() - first.consumed);
+    QCOMPARE(second.progress, MessageParser::Progress::MessageComplete);
+    QCOMPARE(recorder.completed, 2);
 }
 
 void TestRequestParser::acceptsByteByByteInput()
