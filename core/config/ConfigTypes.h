@@ -204,7 +204,7 @@ struct Limits
     int maxHeaderBytes = 64 * 1024;       // request line + headers, else 431
     int maxRequestTargetBytes = 8 * 1024; // request target, else 414
     qint64 maxBodyBytes = 0;              // 0: unlimited; else 413
-    int upstreamIdlePerBackend = 64;      // idle pooled upstream connections per backend per worker
+    int upstreamIdlePerBackend = 256;     // idle pooled upstream connections per backend per worker
     int maxClientConnections = 0;         // open client connections per listener; 0: unlimited
     int maxConnectionsPerClient = 0;      // open connections per client address (IPv6: /64); 0: unlimited
     friend bool operator==(const Limits &, const Limits &) = default;

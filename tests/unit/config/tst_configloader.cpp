@@ -101,7 +101,7 @@ void TestConfigLoader::defaults()
     QCOMPARE(c.limits.maxHeaderBytes, 64 * 1024);
     QCOMPARE(c.limits.maxRequestTargetBytes, 8 * 1024);
     QCOMPARE(c.limits.maxBodyBytes, 0);
-    QCOMPARE(c.limits.upstreamIdlePerBackend, 64);
+    QCOMPARE(c.limits.upstreamIdlePerBackend, 256);
     QCOMPARE(c.logFormat, LogFormat::Text);
     QCOMPARE(c.accessLog, true);
     QCOMPARE(c.metricsIntervalMs, 1'000);
